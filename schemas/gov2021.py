@@ -22,9 +22,9 @@ class _Table(BaseModel):
 class DocumentCounts(_Table):
     """规章 / 行政规范性文件: 本年制发件数, 本年废止件数, 现行有效件数."""
 
-    issued: _Count = Field(None, ge=0)
-    repealed: _Count = Field(None, ge=0)
-    in_force: _Count = Field(None, ge=0)
+    issued: _Count = None
+    repealed: _Count = None
+    in_force: _Count = None
 
 
 class ProactiveTable(_Table):
@@ -32,17 +32,17 @@ class ProactiveTable(_Table):
 
     rules: DocumentCounts | None = None
     normative_documents: DocumentCounts | None = None
-    licensing: _Count = Field(None, ge=0, description="行政许可 本年处理决定数量")
-    penalty: _Count = Field(None, ge=0, description="行政处罚 本年处理决定数量")
-    coercion: _Count = Field(None, ge=0, description="行政强制 本年处理决定数量")
-    fees: float | None = Field(None, ge=0, description="行政事业性收费 本年收费金额（万元）")
+    licensing: _Count = Field(None, description="行政许可 本年处理决定数量")
+    penalty: _Count = Field(None, description="行政处罚 本年处理决定数量")
+    coercion: _Count = Field(None, description="行政强制 本年处理决定数量")
+    fees: float | None = Field(None, description="行政事业性收费 本年收费金额（万元）")
 
 
 RequestRow = create_model(
     "RequestRow",
     __base__=_Table,
     __doc__="One row of 表三 across the applicant columns.",
-    **{c.key: (_Count, Field(None, ge=0, description=c.text)) for c in APPLICANT_COLUMNS},
+    **{c.key: (_Count, Field(None, description=c.text)) for c in APPLICANT_COLUMNS},
 )
 
 RequestsTable = create_model(
@@ -56,7 +56,7 @@ AppealGroup = create_model(
     "AppealGroup",
     __base__=_Table,
     __doc__="One group of 表四: 结果维持, 结果纠正, 其他结果, 尚未审结, 总计.",
-    **{c.key: (_Count, Field(None, ge=0, description=c.text)) for c in APPEAL_COLUMNS},
+    **{c.key: (_Count, Field(None, description=c.text)) for c in APPEAL_COLUMNS},
 )
 
 AppealsTable = create_model(

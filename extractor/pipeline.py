@@ -1,0 +1,52 @@
+"""The extraction pipeline for one document: ingest → read (rules, then LLM) → check → record.
+
+Each stage is a function of typed data; this module only wires them and turns a bad input into
+a ``failed`` record so a batch goes on."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from extractor.errors import InputDocumentError
+from extractor.settings import Settings
+from schemas import Document, Record, Source
+
+log = logging.getLogger(__name__)
+
+
+def extract_file(path: Path, settings: Settings, llm=None) -> Record:
+    """Extract one file. Never raises for a bad input: the record has status ``failed``."""
+    from extractor.ingest import ingest_file
+
+    try:
+        doc = ingest_file(Path(path), settings)
+    except InputDocumentError as exc:
+        return failed_record(Path(path), str(exc))
+    return extract_document(doc, settings, llm=llm)
+
+
+def extract_document(doc: Document, settings: Settings, llm=None) -> Record:
+    """Read, optionally complete with the LLM, and check a normalized document."""
+    from extractor.check import check_record, status_for
+    from extractor.read.rules import read_document
+
+    record = read_document(doc)
+    if llm is not None:
+        record = llm.complete(doc, record)
+    checks = check_record(record, doc.text)
+    return record.model_copy(update={"checks": checks, "status": status_for(checks)})
+
+
+def failed_record(path: Path, message: str) -> Record:
+    """The record of a document that could not be read at all."""
+    try:
+        data = path.read_bytes()
+        sha, size = hashlib.sha256(data).hexdigest(), len(data)
+    except OSError:
+        sha, size = "", None
+    return Record(
+        source=Source(path=str(path), sha256=sha, format=None, size=size),
+        status="failed",
+        error=message,
+    )

@@ -1,0 +1,48 @@
+"""One settings object for the whole tool, read from ``NIANBAO_*`` environment variables and
+overridden by CLI options. Passed explicitly to the stages that need it."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NIANBAO_", extra="forbid")
+
+    # ingest
+    max_file_mb: float = Field(50.0, description="files larger than this are refused")
+    max_docx_uncompressed_mb: float = Field(
+        200.0, description="a DOCX that unpacks to more than this is treated as a zip bomb")
+
+    # LLM backend (any OpenAI-compatible endpoint)
+    llm_base_url: str | None = None
+    llm_api_key: str | None = Field(
+        None, validation_alias=AliasChoices("NIANBAO_LLM_API_KEY", "OPENAI_API_KEY"))
+    llm_model: str | None = None
+    llm_mode: Literal["tools", "json", "md_json"] = "tools"
+    llm: Literal["auto", "off", "always"] = "auto"
+    llm_timeout: float = 60.0
+    max_retries: int = 2
+    concurrency: int = 4
+    cache_dir: Path = Path(".nianbao/cache")
+    no_cache: bool = False
+
+    # store / service
+    data_dir: Path = Path(".nianbao")
+    database_url: str | None = None
+    token: str | None = None
+    max_upload_mb: float = 20.0
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url or self.llm_api_key) and bool(self.llm_model)
+
+    @property
+    def extraction_config(self) -> str:
+        """What, besides the document, determines a record (part of the store key)."""
+        if self.llm == "off" or not self.llm_configured:
+            return "rules"
+        return f"llm={self.llm};model={self.llm_model};mode={self.llm_mode}"
