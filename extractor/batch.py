@@ -1,0 +1,67 @@
+"""Run the pipeline over many files: expand paths, extract each in isolation, yield records.
+
+One document's failure never stops the batch: ``extract_file`` turns bad input into a ``failed``
+record, and an unexpected exception here becomes a ``failed`` record naming it as our bug."""
+from __future__ import annotations
+
+import glob
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from extractor.pipeline import extract_file, failed_record
+from extractor.settings import Settings
+from schemas import Record
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
+
+
+def expand_paths(inputs: Iterable[str | Path]) -> list[Path]:
+    """Files, folders (recursively, supported suffixes only) and globs → sorted unique files."""
+    found: list[Path] = []
+    for item in inputs:
+        text = str(item)
+        matches = [Path(m) for m in glob.glob(text, recursive=True)] if glob.has_magic(text) else [Path(text)]
+        for path in matches:
+            if path.is_dir():
+                found.extend(p for p in sorted(path.rglob("*"))
+                             if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            else:
+                found.append(path)
+    seen: set[Path] = set()
+    unique = []
+    for p in found:
+        if p not in seen:
+            seen.add(p)
+            unique.append(p)
+    return unique
+
+
+def extract_one(path: Path, settings: Settings, llm=None) -> Record:
+    """``extract_file`` with a last-resort guard so a bug fails one document, not the batch."""
+    try:
+        return extract_file(path, settings, llm=llm)
+    except Exception as exc:  # noqa: BLE001 - isolate the document, report our bug
+        log.exception("internal error on %s", path)
+        return failed_record(path, f"internal error ({type(exc).__name__}: {exc}); "
+                                   "please report this with the input file")
+
+
+def iter_records(paths: list[Path], settings: Settings, llm=None, concurrency: int = 1,
+                 on_done: Callable[[Record], None] | None = None) -> Iterator[Record]:
+    """Extract ``paths`` (in input order), ``concurrency`` documents at a time."""
+    if concurrency <= 1:
+        for path in paths:
+            record = extract_one(path, settings, llm)
+            if on_done:
+                on_done(record)
+            yield record
+        return
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        for record in pool.map(lambda p: extract_one(p, settings, llm), paths):
+            if on_done:
+                on_done(record)
+            yield record
