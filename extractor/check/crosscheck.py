@@ -1,0 +1,116 @@
+"""Cross-checks: the summary against the tables, and figures stated in prose against the tables.
+
+``SUMMARY_CELLS`` says which table cells each summary figure restates; the prose patterns are keyed
+by the same summary fields, so both checks compare against the same cells. Prose often states a
+subset (one office's requests, one kind of case), so a prose mismatch is only a warning."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+from schemas import Check, Record, get_path
+from schemas.template import SUMMARY_FIELDS, table_fields
+
+from extractor.check.numbers import format_number, parse_number, same_number
+
+CONSISTENCY = "summary.consistency"
+NARRATIVE = "narrative.mismatch"
+
+# summary field → the table cells whose sum it restates
+SUMMARY_CELLS: dict[str, tuple[str, ...]] = {
+    "requests_received": ("requests.new.total",),
+    "review_total": ("appeals.review.total",),
+    "litigation_total": ("appeals.litigation_direct.total",
+                         "appeals.litigation_after_review.total"),
+}
+
+
+_NUM = r"(\d[\d,]*)"
+_TOTAL_WORD = r"(?:共计?|合计|总计|累计)?"
+_CLAUSE = r"[^。；;，,\t]"  # a character that does not end a clause
+# summary field → phrases that state it in prose; group 1 of each is the number
+PROSE_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "requests_received": (
+        re.compile(rf"(?:收到|受理|新收){_CLAUSE}{{0,30}}?申请[,，]?\s*{_TOTAL_WORD}\s*{_NUM}\s*件"),
+        re.compile(rf"(?:收到|受理){_TOTAL_WORD}\s*{_NUM}\s*件{_CLAUSE}{{0,8}}?申请"),
+    ),
+    "review_total": (
+        re.compile(rf"行政复议(?:案件|申请)?\s*{_TOTAL_WORD}\s*{_NUM}\s*(?:件|起)"),
+    ),
+    "litigation_total": (
+        re.compile(rf"行政诉讼(?:案件)?\s*{_TOTAL_WORD}\s*{_NUM}\s*(?:件|起)"),
+    ),
+}
+
+
+@cache
+def cell_labels() -> dict[str, str]:
+    return {f.path: f.label for f in table_fields()}
+
+
+@cache
+def summary_labels() -> dict[str, str]:
+    return {f.key: f.text for f in SUMMARY_FIELDS}
+
+
+def table_sum(record: Record, cells: tuple[str, ...]) -> float | None:
+    """The sum of ``cells``, or None when any of them is null."""
+    values = [get_path(record, c) for c in cells]
+    return None if any(v is None for v in values) else float(sum(values))
+
+
+def describe_cells(cells: tuple[str, ...]) -> str:
+    return " + ".join(cell_labels().get(c, c) for c in cells)
+
+
+def consistency_check(record: Record, field: str, cells: tuple[str, ...]) -> Check | None:
+    stated = getattr(record.summary, field)
+    table = table_sum(record, cells)
+    if stated is None or table is None or same_number(stated, table):
+        return None
+    return Check(rule=CONSISTENCY, severity="error", cells=[f"summary.{field}", *cells],
+                 left=stated, right=table,
+                 message=(f"summary.{field} ({summary_labels()[field]}) = {format_number(stated)} "
+                          f"but {describe_cells(cells)} = {format_number(table)}"))
+
+
+def check_summary(record: Record) -> list[Check]:
+    """Errors where a summary figure disagrees with the table cells it restates."""
+    found = (consistency_check(record, f, cells) for f, cells in SUMMARY_CELLS.items())
+    return [c for c in found if c is not None]
+
+
+def prose_lines(text: str) -> list[str]:
+    """Lines of running text: table rows (TAB-separated, or markdown pipes) are left out."""
+    return [line for line in text.splitlines() if "\t" not in line and line.count("|") < 2]
+
+
+def stated_figures(lines: list[str],
+                   patterns: tuple[re.Pattern[str], ...]) -> list[tuple[float, str]]:
+    """``(number, matched phrase)`` for every place one of ``patterns`` matches the prose."""
+    out = []
+    for line in lines:
+        folded = unicodedata.normalize("NFKC", line)
+        out += [(parse_number(m.group(1)), m.group(0))
+                for pattern in patterns for m in pattern.finditer(folded)]
+    return out
+
+
+def narrative_check(record: Record, lines: list[str], field: str) -> Check | None:
+    cells = SUMMARY_CELLS[field]
+    table = table_sum(record, cells)
+    stated = stated_figures(lines, PROSE_PATTERNS[field]) if table is not None else []
+    if not stated or any(same_number(n, table) for n, _ in stated):
+        return None
+    number, phrase = stated[0]
+    return Check(rule=NARRATIVE, severity="warning", cells=list(cells), left=number, right=table,
+                 message=(f"正文“{phrase}” = {format_number(number)} but "
+                          f"{describe_cells(cells)} = {format_number(table)}"))
+
+
+def check_narrative(record: Record, text: str) -> list[Check]:
+    """Warnings where no figure the prose states matches the table (prose may state a subset)."""
+    lines = prose_lines(text)
+    found = (narrative_check(record, lines, field) for field in PROSE_PATTERNS)
+    return [c for c in found if c is not None]

@@ -1,0 +1,109 @@
+"""Grounding: a value with evidence must be what its span of the normalized text says.
+
+``record.evidence[path]`` is a :class:`schemas.Span`. Its ``text`` must be ``text[start:end]`` of
+the document, and it must state the field's value: numbers are compared after folding full-width
+digits, thousands separators and spaces (582.1 matches "582.10"); a 0 may be grounded by a
+blank-cell marker ("", "—", "-", "/", "无") or, in prose, by a negation with no number
+("未收到申请")."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from schemas import Check, Record, Span, get_path
+
+from extractor.check.arithmetic import table_of
+from extractor.check.numbers import (
+    NEGATION_WORDS,
+    fold_text,
+    format_number,
+    is_blank_cell,
+    numbers_in,
+    same_number,
+)
+from extractor.check.values import table_values
+
+GROUNDED = "evidence.grounded"
+MISSING = "evidence.missing"
+
+# Fields a report may print in another unit: the span may state value × factor.
+UNIT_FACTORS: dict[str, tuple[float, ...]] = {
+    "summary.fee_collected_yuan": (1.0, 1e-4),  # 元, or 万元
+}
+
+
+def span_in_text(span: Span, text: str) -> bool:
+    """True when the span's offsets are inside ``text`` and cover exactly ``span.text``."""
+    return 0 <= span.start <= span.end <= len(text) and text[span.start:span.end] == span.text
+
+
+def states_zero(span_text: str) -> bool:
+    if is_blank_cell(span_text):
+        return True
+    return not numbers_in(span_text) and any(w in span_text for w in NEGATION_WORDS)
+
+
+def states_value(span_text: str, value: object, path: str) -> bool:
+    """True when ``span_text`` states ``value`` (the value of the field at ``path``)."""
+    if isinstance(value, bool) or value is None:
+        return True  # nothing a span could contradict
+    if isinstance(value, str):
+        return fold_text(value) in fold_text(span_text)
+    if not isinstance(value, (int, float)):
+        return True
+    if value == 0 and states_zero(span_text):
+        return True
+    targets = [value * f for f in UNIT_FACTORS.get(path, (1.0,))]
+    return any(same_number(n, t) for n in numbers_in(span_text) for t in targets)
+
+
+def numeric(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def wrong_span_check(path: str, span: Span, value: object, text: str) -> Check:
+    found = text[span.start:span.end] if span.start <= span.end <= len(text) else "(out of range)"
+    return Check(rule=GROUNDED, severity="error", cells=[path], left=numeric(value),
+                 message=(f"{path}: evidence [{span.start}:{span.end}] says {span.text!r} "
+                          f"but the text there reads {found!r}"))
+
+
+def ungrounded_check(path: str, span: Span, value: object) -> Check:
+    stated = numbers_in(span.text)
+    shown = format_number(value) if numeric(value) is not None else repr(value)
+    return Check(rule=GROUNDED, severity="error", cells=[path], left=numeric(value),
+                 right=stated[0] if stated else None,
+                 message=f"{path} = {shown} is not stated in its evidence {span.text!r}")
+
+
+def check_span(record: Record, path: str, span: Span, text: str | None) -> Check | None:
+    value = get_path(record, path)
+    if value is None:
+        return None
+    if text is not None and not span_in_text(span, text):
+        return wrong_span_check(path, span, value, text)
+    if not states_value(span.text, value, path):
+        return ungrounded_check(path, span, value)
+    return None
+
+
+def check_evidence(record: Record, text: str | None) -> list[Check]:
+    """Errors for evidence spans that are not in the text or do not state their field's value."""
+    found = (check_span(record, path, span, text) for path, span in record.evidence.items())
+    return [c for c in found if c is not None]
+
+
+def missing_by_table(paths: Iterable[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for path in paths:
+        out.setdefault(table_of(path), []).append(path)
+    return out
+
+
+def check_missing_evidence(record: Record) -> list[Check]:
+    """One warning per table listing its non-null values that have no evidence span."""
+    missing = (path for path, _, _ in table_values(record) if path not in record.evidence)
+    return [
+        Check(rule=MISSING, severity="warning", cells=cells,
+              message=f"{table}: {len(cells)} value(s) have no evidence span")
+        for table, cells in missing_by_table(missing).items()
+    ]
