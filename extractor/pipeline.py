@@ -34,7 +34,7 @@ def extract_document(doc: Document, settings: Settings, llm=None) -> Record:
     record = read_document(doc)
     if llm is not None:
         record = llm.complete(doc, record)
-    checks = check_record(record, doc.text)
+    checks = list(record.checks) + check_record(record, doc.text)
     return record.model_copy(update={"checks": checks, "status": status_for(checks)})
 
 

@@ -72,7 +72,7 @@ REQUEST_ROWS: tuple[Label, ...] = (
     Label("other_no_fee",
           "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
           ("缴纳费用", "收费通知"), _OTHER),
-    Label("other_other", "3.其他", ("其他", "其他处理"), _OTHER),
+    Label("other_other", "3.其他", ("=其他", "=其他处理", "=其他情形"), _OTHER),
     Label("total", "（七）总计", ("总计",), "三、本年度办理结果"),
     Label("carried_forward", "四、结转下年度继续办理", ("结转下年", "下年度继续")),
 )

@@ -1,0 +1,49 @@
+"""Label normalisation and matching against the template's keywords (schemas.template)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from schemas.template import Label
+
+# numbering at the start of a label: 一、 （一） (1) 1. 1、 ① …
+_NUMBERING = re.compile(
+    r"^(?:[（(]?[一二三四五六七八九十]+[）)、.．]|[（(]\d+[）)]|\d+[.．、,，]|[①-⑳])+")
+# short asides inside labels: 本年(2022)新收, 现行有效件数(历年), 总计（件）
+_ASIDE = re.compile(r"[（(]\s*(?:\d{4}\s*年?度?|历年|件|个|条|次|单位[:：]?[^（()）]{0,4})\s*[）)]")
+_DROP = re.compile(r"[\s\u3000“”\"'‘’「」『』《》<>·•…:：;；,，。、()（）【】\[\]_*|]+")
+
+
+def normalize_label(text: str) -> str:
+    """Fold width, drop whitespace/punctuation/numbering: '（三）不予 公开' → '不予公开'."""
+    folded = unicodedata.normalize("NFKC", text)
+    folded = re.sub(r"\[bookmark:[^\]]*\]", "", folded)
+    folded = _ASIDE.sub("", folded.strip())
+    folded = _NUMBERING.sub("", folded.replace(" ", "").replace("\u3000", ""))
+    return _DROP.sub("", folded)
+
+
+def keyword_score(label: Label, norm: str) -> int:
+    """How well a normalised label matches a template label: length of the best keyword found
+    (keywords starting with '=' must equal the whole label), 0 when none matches."""
+    best = 0
+    for kw in label.keywords:
+        if kw.startswith("="):
+            if norm == kw[1:]:
+                best = max(best, len(kw) + 10)
+        elif kw in norm:
+            best = max(best, len(kw))
+    return best
+
+
+def best_match(labels: Sequence[Label], norm: str) -> Label | None:
+    """The template label with the best keyword match, or None."""
+    if not norm:
+        return None
+    scored = [(keyword_score(lab, norm), i, lab) for i, lab in enumerate(labels)]
+    scored = [s for s in scored if s[0] > 0]
+    if not scored:
+        return None
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    return scored[0][2]

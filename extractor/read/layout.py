@@ -1,0 +1,197 @@
+"""Turn a stretch of normalized text into table rows of cells, whatever the layout.
+
+Layouts met in real reports (and produced by ingest):
+- row lines: one table row per line, cells separated by TAB (HTML/DOCX/PDF tables) or '|'
+  (markdown, pipe text);
+- cell blocks: one cell per line, each line TAB-prefixed, rows separated by blank lines (Word
+  exported to text, as in the samples); a line without the TAB continues the previous cell;
+- text rows: a label followed by numbers separated by spaces (PDF text without table lines).
+
+Every cell keeps its span in the document text, so every value can carry evidence.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+BLANK_MARKERS = frozenset({"", "-", "—", "--", "——", "–", "/", "无", "－", "／", "─", "-—", "/-"})
+_UNIT = r"(?:件|条|个|次|项|万元|元|篇|份)?"
+_NUMBER = re.compile(r"^[+]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?" + _UNIT + r"$")
+_SPLIT_DIGITS = re.compile(r"^\d+(?: \d+)+$")
+_TOKEN = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def folded(self) -> str:
+        return fold(self.text)
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[Cell, ...]
+    line: int  # index of the row's first line in the region
+
+    @property
+    def start(self) -> int:
+        return self.cells[0].start if self.cells else 0
+
+
+def fold(text: str) -> str:
+    """Width-fold and trim a cell: '　１,２３４ ' → '1,234'."""
+    return unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip()
+
+
+def is_blank(text: str) -> bool:
+    """A cell that means zero inside a present table ('', '—', '-', '/', '无')."""
+    return fold(text).replace(" ", "") in BLANK_MARKERS
+
+
+def parse_number(text: str) -> float | None:
+    """'1,234' → 1234; '582.10' → 582.1; '３' → 3; anything else → None. Blank markers are not
+    numbers (see ``is_blank``)."""
+    t = fold(text).replace(" ", "")
+    m = _NUMBER.match(t)
+    if not m:
+        return None
+    return float(m.group(1).replace(",", "") + (m.group(2) or ""))
+
+
+def is_split_number(text: str) -> bool:
+    """'1 0' inside one cell: digits separated by single spaces (a PDF broke the number)."""
+    return bool(_SPLIT_DIGITS.match(fold(text)))
+
+
+def is_value(text: str) -> bool:
+    return parse_number(text) is not None or is_blank(text) or is_split_number(text)
+
+
+# --------------------------------------------------------------------------------------------
+def split_rows(text: str, offset: int = 0) -> list[Row]:
+    """All rows of ``text`` (a region of the document starting at ``offset``)."""
+    lines = _lines(text, offset)
+    if _looks_like_cell_blocks(lines):
+        return _block_rows(lines)
+    return [row for i, line in enumerate(lines) if (row := _line_row(line, i)).cells]
+
+
+def _lines(text: str, offset: int) -> list[Cell]:
+    out, pos = [], offset
+    for raw in text.split("\n"):
+        out.append(Cell(raw, pos, pos + len(raw)))
+        pos += len(raw) + 1
+    return out
+
+
+def _looks_like_cell_blocks(lines: list[Cell]) -> bool:
+    """Cell-per-line layout: most non-empty lines are a single TAB-prefixed cell."""
+    single = multi = 0
+    for line in lines:
+        if not line.text.strip():
+            continue
+        n_tabs = line.text.count("\t")
+        if line.text.startswith("\t") and n_tabs == 1:
+            single += 1
+        elif n_tabs >= 1:
+            multi += 1
+    return single >= 8 and single > 3 * multi
+
+
+def _block_rows(lines: list[Cell]) -> list[Row]:
+    rows: list[Row] = []
+    cells: list[Cell] = []
+    first = 0
+    for i, line in enumerate(lines):
+        if line.text.startswith("\t"):
+            if not cells:
+                first = i
+            cells.extend(_tab_cells(line))
+        elif not line.text.strip():
+            if cells:
+                rows.append(Row(tuple(cells), first))
+            cells = []
+        elif cells:  # continuation of the previous cell (a label broken over lines)
+            prev = cells[-1]
+            cells[-1] = Cell(prev.text + line.text, prev.start, line.end)
+        else:  # a plain line between blocks: a row of its own
+            row = _line_row(line, i)
+            if row.cells:
+                rows.append(row)
+    if cells:
+        rows.append(Row(tuple(cells), first))
+    return rows
+
+
+def _tab_cells(line: Cell) -> list[Cell]:
+    """Cells of a TAB-separated line; the empty string before a leading TAB is not a cell in
+    the cell-block layout, but is a (spanned) grid position in row lines — callers decide."""
+    parts = line.text.split("\t")
+    cells, pos = [], line.start
+    for k, part in enumerate(parts):
+        if k > 0 or part:
+            cells.append(_trimmed(part, pos))
+        pos += len(part) + 1
+    return cells
+
+
+def _trimmed(part: str, pos: int) -> Cell:
+    lead = len(part) - len(part.lstrip(" \u3000\u00a0"))
+    body = part.strip(" \u3000\u00a0")
+    return Cell(body, pos + lead, pos + lead + len(body))
+
+
+def _line_row(line: Cell, index: int) -> Row:
+    text = line.text
+    if "\t" in text:
+        parts = text.split("\t")
+        cells, pos = [], line.start
+        for part in parts:
+            cells.append(_trimmed(part, pos))
+            pos += len(part) + 1
+        return Row(tuple(cells), index)
+    stripped = text.strip()
+    if stripped.startswith("|") or stripped.count("|") >= 2:
+        return _pipe_row(line, index)
+    return _text_row(line, index)
+
+
+def _pipe_row(line: Cell, index: int) -> Row:
+    text = line.text
+    if re.fullmatch(r"[\s|:\-—]+", text):  # markdown separator row
+        return Row((), index)
+    parts = text.split("|")
+    cells, pos = [], line.start
+    for k, part in enumerate(parts):
+        edge = (k == 0 or k == len(parts) - 1) and not part.strip()
+        if not edge:
+            cells.append(_trimmed(part, pos))
+        pos += len(part) + 1
+    return Row(tuple(cells), index)
+
+
+def _text_row(line: Cell, index: int) -> Row:
+    """'一、本年新收… 21 0 0 0 0 0 21': label text, then each trailing number is a cell.
+    Wide gaps (2+ spaces or an ideographic space) also separate label cells."""
+    tokens = [Cell(m.group(), line.start + m.start(), line.start + m.end())
+              for m in _TOKEN.finditer(line.text)]
+    if not tokens:
+        return Row((), index)
+    k = len(tokens)
+    while k > 0 and is_value(tokens[k - 1].text):
+        k -= 1
+    head = tokens[:k]
+    cells: list[Cell] = []
+    if head:
+        for chunk in re.split(r"(?:\s{2,}|\u3000+)", line.text[head[0].start - line.start: head[-1].end - line.start]):
+            if chunk.strip():
+                s = line.text.find(chunk, (cells[-1].end - line.start) if cells else head[0].start - line.start)
+                cells.append(_trimmed(chunk, line.start + s))
+    cells.extend(tokens[k:])
+    return Row(tuple(cells), index)
+
