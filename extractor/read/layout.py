@@ -56,8 +56,7 @@ def is_blank(text: str) -> bool:
 def parse_number(text: str) -> float | None:
     """'1,234' → 1234; '582.10' → 582.1; '３' → 3; anything else → None. Blank markers are not
     numbers (see ``is_blank``)."""
-    t = fold(text).replace(" ", "")
-    m = _NUMBER.match(t)
+    m = _NUMBER.match(fold(text))
     if not m:
         return None
     return float(m.group(1).replace(",", "") + (m.group(2) or ""))
@@ -152,13 +151,23 @@ def _line_row(line: Cell, index: int) -> Row:
         parts = text.split("\t")
         cells, pos = [], line.start
         for part in parts:
-            cells.append(_trimmed(part, pos))
+            cells.extend(_split_label_numbers(_trimmed(part, pos)))
             pos += len(part) + 1
         return Row(tuple(cells), index)
     stripped = text.strip()
     if stripped.startswith("|") or stripped.count("|") >= 2:
         return _pipe_row(line, index)
     return _text_row(line, index)
+
+
+def _split_label_numbers(cell: Cell) -> list[Cell]:
+    """A cell holding a label and its numbers ('行政许可 550', '规章 0 0 0') becomes a label cell
+    plus one cell per number; any other cell is returned as is."""
+    if " " not in cell.text.strip() or is_value(cell.text):
+        return [cell]
+    row = _text_row(cell, 0)
+    has_label = any(not is_value(c.text) for c in row.cells)
+    return list(row.cells) if has_label and is_value(row.cells[-1].text) else [cell]
 
 
 def _pipe_row(line: Cell, index: int) -> Row:
@@ -170,7 +179,7 @@ def _pipe_row(line: Cell, index: int) -> Row:
     for k, part in enumerate(parts):
         edge = (k == 0 or k == len(parts) - 1) and not part.strip()
         if not edge:
-            cells.append(_trimmed(part, pos))
+            cells.extend(_split_label_numbers(_trimmed(part, pos)))
         pos += len(part) + 1
     return Row(tuple(cells), index)
 

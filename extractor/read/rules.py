@@ -15,6 +15,7 @@ from extractor.locate.meta import find_agency, find_year
 from extractor.locate.template import is_legacy_sheet, proactive_form
 from extractor.read.layout import Cell, Row, fold, is_blank, is_split_number, parse_number, split_rows
 from schemas import Check, Document, ExtractedBy, Record, Source, Span, Summary
+from schemas.gov2019 import Proactive2019, Proactive2019Row
 from schemas.legacy import LEGACY_SUMMARY_MAP, LegacyIndicator
 from schemas.template import (
     APPEAL_COLUMNS,
@@ -86,9 +87,11 @@ def read_document(doc: Document) -> Record:
     before = req_span[0] if req_span else len(rows)
     form = proactive_form(doc.text)
     proactive_found = read_proactive(rows[:before], reading) if form != "gov2019" else False
-    template = _template(doc, form, req_span is not None, appeals_found)
+    template = _template(doc, form, req_span is not None or proactive_found, appeals_found)
     record = _assemble(doc, reading, template, req_span is not None, appeals_found,
                        proactive_found and template == "gov2021")
+    if template == "gov2019":
+        record = record.model_copy(update={"proactive_2019": read_proactive_2019(rows[:before])})
     if template == "legacy":
         record = _with_legacy(record, rows)
     return record
@@ -128,7 +131,9 @@ def read_requests(rows: list[LabelledRow], reading: Reading) -> tuple[int, int] 
         if i > start and _is_appeals_header(r):
             end = i
             break
-        has_values = any(c.text.strip() for c in r.values)
+        # a row of empty cells is a row of zeros when the grid shows all of its cells
+        has_values = any(c.text.strip() for c in r.values) or (
+            bool(r.labels) and len(r.values) == len(APPLICANT_COLUMNS))
         if not has_values:
             if not r.labels:
                 continue
@@ -317,6 +322,21 @@ def read_proactive(rows: list[LabelledRow], reading: Reading) -> bool:
     return found
 
 
+_PROACTIVE_2019_LABELS = ("规章", "规范性文件", "行政许可", "其他对外管理服务事项", "行政处罚",
+                          "行政强制", "行政事业性收费")
+
+
+def read_proactive_2019(rows: list[LabelledRow]) -> Proactive2019 | None:
+    """表二 of the 2019 form, kept as labelled rows of numbers (its columns differ from 2021's)."""
+    out = []
+    for r in rows:
+        label = r.last_label
+        vals = [c for c in r.values if c.text.strip()]
+        if vals and len(r.labels) <= 3 and any(k in label for k in _PROACTIVE_2019_LABELS):
+            out.append(Proactive2019Row(label=label, values=[_cell_value(c) for c in r.values]))
+    return Proactive2019(rows=out) if out else None
+
+
 def _first_row_with_values(rows: list[LabelledRow], lab, n: int) -> LabelledRow | None:
     for r in rows:
         if best_match((lab,), r.last_label) and len([c for c in r.values]) >= n \
@@ -384,8 +404,6 @@ def _assemble(doc: Document, reading: Reading, template: str, has_requests: bool
         _set(data, f.path, value)
         if value is None and not _conventionally_null(f.path, reading):
             needs.append(f.path)
-    if has_requests and template != "gov2019":
-        pass
     evidence = dict(reading.spans)
     summary = _summary_from_tables(data, evidence)
     needs += [f"summary.{k}" for k in LLM_SUMMARY_FIELDS]
