@@ -20,6 +20,8 @@ _UNIT = r"(?:件|条|个|次|项|万元|元|篇|份)?"
 _NUMBER = re.compile(r"^[+]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?" + _UNIT + r"$")
 _SPLIT_DIGITS = re.compile(r"^\d+(?: \d+)+$")
 _TOKEN = re.compile(r"\S+")
+# page numbers a PDF prints inside a table that runs over pages: "- 3 -", "第 3 页", "3/7"
+_PAGE_MARK = re.compile(r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ def split_rows(text: str, offset: int = 0) -> list[Row]:
     lines = _lines(text, offset)
     if _looks_like_cell_blocks(lines):
         return _block_rows(lines)
-    return [row for i, line in enumerate(lines) if (row := _line_row(line, i)).cells]
+    return [row for i, line in enumerate(lines)
+            if not _PAGE_MARK.match(line.text) and (row := _line_row(line, i)).cells]
 
 
 def _lines(text: str, offset: int) -> list[Cell]:
@@ -111,7 +114,7 @@ def _block_rows(lines: list[Cell]) -> list[Row]:
             if not cells:
                 first = i
             cells.extend(_tab_cells(line))
-        elif not line.text.strip():
+        elif not line.text.strip() or _PAGE_MARK.match(line.text):
             if cells:
                 rows.append(Row(tuple(cells), first))
             cells = []

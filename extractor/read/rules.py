@@ -149,7 +149,9 @@ def read_requests(rows: list[LabelledRow], reading: Reading) -> tuple[int, int] 
         if not r.labels:
             lab = match(normalize_label(pending)) if pending else None
             if lab is None:
-                orphan = r
+                # numbers without a label: keep them for the label that follows, if they fill a row
+                full = len([c for c in r.values if c.text.strip()]) >= len(APPLICANT_COLUMNS)
+                orphan = r if full else None
                 continue
         else:
             lab = match(r.last_label) or match(r.joined_label) or (

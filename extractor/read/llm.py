@@ -1,0 +1,238 @@
+"""The LLM reader: completes what the deterministic reader left open, with grounded answers.
+
+``LlmReader.complete(doc, record)`` plans the tasks (``settings.llm``: ``auto`` → only the fields
+the reader left open — ``record.needs_llm``, null table cells, the summary prose figures, legacy and
+unknown templates; ``always`` → every task), runs them through :class:`LlmBackend` (cache, transport
+retries, instructor re-asks) and returns a new record: values the reader left null are filled with
+``method="llm"`` evidence; values the reader did read are kept, and a differing LLM reading becomes an
+``llm.disagreement`` check. Ungrounded values never enter the record."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from extractor.read.llm_client import LlmBackend, Outcome
+from extractor.read.llm_quotes import QuoteIndex
+from extractor.read.llm_tasks import (
+    META_FIELDS,
+    PROSE_FIELDS,
+    TABLES,
+    LegacyAnswer,
+    Task,
+    legacy_summary,
+    legacy_tasks,
+    summary_tasks,
+    table_tasks,
+)
+from extractor.settings import Settings
+from schemas import Check, Document, Record, Span, get_path, set_path
+from schemas.legacy import LegacyIndicator
+from schemas.template import TEMPLATES
+
+log = logging.getLogger(__name__)
+
+# rows the 2019/2020 layout does not have (its single （六） row is other_other)
+GOV2019_ABSENT = ("requests.other_no_correction", "requests.other_no_fee")
+TEMPLATE_TABLES = {t.key: t.tables for t in TEMPLATES}
+
+
+class LlmReader:
+    """Reads, with an OpenAI-compatible LLM, what the rule reader could not."""
+
+    def __init__(self, settings: Settings, **backend_options: Any):
+        self.settings = settings
+        self.backend = LlmBackend(settings, **backend_options)
+
+    # -- public API ---------------------------------------------------------------------------
+    def complete(self, doc: Document, record: Record) -> Record:
+        """The record with the LLM's grounded answers merged in (sync)."""
+        tasks = self.plan(doc, record)
+        if not tasks:
+            return record
+        index = QuoteIndex(doc.text)
+        outcomes = [self.backend.run(task, index) for task in tasks]
+        return merge(record, tasks, outcomes, index, self.settings)
+
+    async def acomplete(self, doc: Document, record: Record) -> Record:
+        """``complete`` with the async client; the document's tasks run concurrently."""
+        tasks = self.plan(doc, record)
+        if not tasks:
+            return record
+        index = QuoteIndex(doc.text)
+        outcomes = await asyncio.gather(*(self.backend.arun(task, index) for task in tasks))
+        return merge(record, tasks, list(outcomes), index, self.settings)
+
+    def plan(self, doc: Document, record: Record) -> list[Task]:
+        """The tasks this record needs, each with only the sections it reads."""
+        always = self.settings.llm == "always"
+        needs = set(record.needs_llm)
+        tasks: list[Task] = []
+        if record.template in ("legacy", "unknown"):
+            if always or not record.legacy_indicators or "legacy_indicators" in needs:
+                tasks += legacy_tasks(doc.text)
+        for key in TEMPLATE_TABLES.get(record.template, ()):
+            if always or table_open(record, key, needs):
+                tasks += table_tasks(doc.text, key)
+        fields = tuple(f for f in (*META_FIELDS, *summary_fields(needs))
+                       if always or f"summary.{f}" in needs or f in needs or _value(record, f) is None)
+        if fields:
+            tasks += summary_tasks(doc.text, fields)
+        return tasks
+
+
+def summary_fields(needs: set[str]) -> tuple[str, ...]:
+    """The prose figures, plus any other summary field the reader asked for."""
+    extra = tuple(p.split(".", 1)[1] for p in sorted(needs)
+                  if p.startswith("summary.") and p.split(".", 1)[1] not in PROSE_FIELDS)
+    return (*PROSE_FIELDS, *extra)
+
+
+def _value(record: Record, name: str) -> Any:
+    return getattr(record, name) if name in META_FIELDS else getattr(record.summary, name, None)
+
+
+def table_open(record: Record, key: str, needs: set[str]) -> bool:
+    """True when the reader asked for the table or left one of its cells null."""
+    if any(p == key or p.startswith(key + ".") for p in needs):
+        return True
+    table = getattr(record, key)
+    if table is None:
+        return True
+    spec = TABLES[key]
+    for row in spec.rows:
+        row_path = f"{key}.{row.key}"
+        if record.template == "gov2019" and row_path in GOV2019_ABSENT:
+            continue
+        for col in spec.columns_of(row.key):
+            if get_path(table, spec.path(row.key, col)[len(key) + 1:]) is None:
+                return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Merging answers into the record
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Merge:
+    data: dict
+    evidence: dict[str, Span]
+    checks: list[Check]
+    template: str
+    filled: set[str] = field(default_factory=set)
+    indicators: list[dict] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def put(self, path: str, value: Any, span) -> None:
+        """Fill a value the reader left null; report a differing reading of one it did read."""
+        if path in self.filled or (self.template == "gov2019" and path.rsplit(".", 1)[0] in GOV2019_ABSENT):
+            return
+        current = get_path(self.data, path)
+        if current is not None:
+            if not _same(current, value):
+                self.checks.append(Check(
+                    rule="llm.disagreement", severity="error", cells=[path],
+                    left=_num(current), right=_num(value),
+                    message=f"{path}: the reader read {current!r}, the LLM read {value!r} "
+                            f"(from {span.text[:60]!r}); the reader's value is kept"))
+            return
+        set_path(self.data, path, value)
+        self.evidence[path] = Span(start=span.start, end=span.end, text=span.text, method="llm")
+        self.filled.add(path)
+
+
+def merge(record: Record, tasks: list[Task], outcomes: list[Outcome], index: QuoteIndex,
+          settings: Settings) -> Record:
+    """A new record with the grounded answers of ``outcomes`` merged into ``record``."""
+    m = Merge(record.model_dump(exclude={"evidence", "checks"}), dict(record.evidence),
+              list(record.checks), record.template)
+    for task, outcome in zip(tasks, outcomes):
+        merge_outcome(m, task, outcome, index)
+    if m.indicators:
+        merge_legacy_summary(m)
+    answered = any(o.answer is not None for o in outcomes)
+    update: dict[str, Any] = {"extracted_by": provenance(record, tasks, outcomes, settings)}
+    if m.errors:
+        message = "; ".join(dict.fromkeys(m.errors))
+        m.checks.append(Check(rule="llm.unavailable", severity="error", message=message))
+        m.data["error"] = message
+        lone_reader = record.template in ("legacy", "unknown") and not answered
+        m.data["status"] = "failed" if lone_reader else "needs_review"
+    elif any(c.severity == "error" and c.rule.startswith("llm.") for c in m.checks):
+        m.data["status"] = "needs_review"
+    m.data.update(update)
+    m.data["evidence"] = {k: v.model_dump() for k, v in m.evidence.items()}
+    m.data["checks"] = [c.model_dump() for c in m.checks]
+    return Record.model_validate(m.data)
+
+
+def merge_outcome(m: Merge, task: Task, outcome: Outcome, index: QuoteIndex) -> None:
+    if outcome.error:
+        m.errors.append(outcome.error)
+        return
+    if outcome.violations:
+        m.checks.append(Check(
+            rule="llm.reask_exhausted", severity="error", cells=[],
+            message=(f"{task.prompt.version}: after {outcome.attempts} attempt(s) the answer still "
+                     f"has problems: {'; '.join(outcome.violations)[:600]}")))
+    if outcome.answer is None:
+        return
+    grounded = outcome.answer.grounded(index)
+    for g in grounded:
+        if g.problem:
+            m.checks.append(Check(rule="llm.grounding", severity="error", cells=[g.path], message=g.problem))
+    ok = {g.path: g for g in grounded if not g.problem}
+    if isinstance(outcome.answer, LegacyAnswer):
+        merge_indicators(m, outcome.answer, ok)
+        return
+    for path, g in ok.items():
+        m.put(path, g.value, g.span)
+
+
+def merge_indicators(m: Merge, answer: LegacyAnswer, ok: dict) -> None:
+    for i, ind in enumerate(answer.indicators):
+        g = ok.get(f"legacy_indicators.{i}.value")
+        if g is None:
+            continue
+        n = len(m.indicators)
+        m.indicators.append({**LegacyIndicator(**ind.model_dump(exclude={"quote"})).model_dump(),
+                             "value": g.value})
+        m.evidence[f"legacy_indicators.{n}.value"] = Span(start=g.span.start, end=g.span.end,
+                                                          text=g.span.text, method="llm")
+
+
+def merge_legacy_summary(m: Merge) -> None:
+    """Keep the indicators and map the comparable ones into ``summary``."""
+    if not m.data.get("legacy_indicators"):
+        m.data["legacy_indicators"] = m.indicators
+    indicators = [LegacyIndicator(**d) for d in m.indicators]
+    for name, i in legacy_summary(indicators).items():
+        span = m.evidence[f"legacy_indicators.{i}.value"]
+        value = indicators[i].value
+        value = int(value) if isinstance(value, float) and value.is_integer() else value
+        m.put(f"summary.{name}", value, span)
+
+
+def provenance(record: Record, tasks: list[Task], outcomes: list[Outcome], settings: Settings):
+    prompts = {t.prompt.version: t.prompt.sha256 for t in tasks}
+    names = sorted(prompts)
+    return record.extracted_by.model_copy(update={
+        "method": "rules+llm",
+        "model": settings.llm_model,
+        "prompt_version": "+".join(names),
+        "prompt_hash": "+".join(prompts[n][:16] for n in names),
+        "llm_calls": record.extracted_by.llm_calls + sum(o.meter.calls for o in outcomes),
+        "tokens": record.extracted_by.tokens + sum(o.meter.tokens for o in outcomes),
+        "cache_hits": record.extracted_by.cache_hits + sum(o.cache_hit for o in outcomes),
+    })
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) < 1e-6
+    return str(a).strip() == str(b).strip()
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None

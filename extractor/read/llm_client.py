@@ -1,0 +1,312 @@
+"""The LLM backend: one instructor client over the openai SDK, a tenacity retry layer for the
+transport (timeouts, 429, 5xx; Retry-After honoured), instructor's re-ask loop for answers that
+fail validation, and a diskcache of validated answers.
+
+Two retry layers, each with one job: the openai SDK's own retries are off (``max_retries=0``);
+tenacity retries the HTTP request on transient failures; instructor re-asks the model when its
+answer does not validate (bounded by ``settings.max_retries``)."""
+from __future__ import annotations
+
+import contextvars
+import email.utils
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from json import JSONDecodeError
+from typing import Any
+
+import instructor
+import openai
+from instructor.exceptions import InstructorRetryException
+from instructor.utils import extract_json_from_codeblock
+from pydantic import ValidationError
+from tenacity import (
+    AsyncRetrying,
+    Retrying,
+    retry_if_exception,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from extractor.errors import ConfigError, ExtractionFailed
+from extractor.read.llm_quotes import QuoteIndex
+from extractor.read.llm_tasks import Answer, Task
+from extractor.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MODES = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON, "md_json": instructor.Mode.MD_JSON}
+REASK_ERRORS = (ValidationError, JSONDecodeError, AssertionError)
+MAX_RETRY_AFTER = 60.0
+
+
+@dataclass
+class Meter:
+    """HTTP requests and tokens of one task (filled by the transport layer)."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+_meter: contextvars.ContextVar[Meter | None] = contextvars.ContextVar("nianbao_llm_meter", default=None)
+
+
+@dataclass
+class Outcome:
+    """What one task produced: a validated answer, or the last parseable one with its violations,
+    or an error when the endpoint could not be used."""
+
+    answer: Answer | None = None
+    violations: list[str] = field(default_factory=list)
+    error: str | None = None
+    meter: Meter = field(default_factory=Meter)
+    cache_hit: bool = False
+    attempts: int = 0
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Timeouts, connection errors, 429 and 5xx are worth retrying; other 4xx will fail again."""
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    return False
+
+
+def retry_after(exc: BaseException | None) -> float | None:
+    """Seconds the server asked us to wait (Retry-After / retry-after-ms), if it did."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if not headers:
+        return None
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            return min(float(ms) / 1000, MAX_RETRY_AFTER)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return min(max(float(value), 0.0), MAX_RETRY_AFTER)
+    except ValueError:
+        date = email.utils.parsedate_to_datetime(value) if value else None
+        return None if date is None else min(max(date.timestamp() - time.time(), 0.0), MAX_RETRY_AFTER)
+
+
+class WaitRetryAfter:
+    """Honour Retry-After when the server sends it, else exponential backoff with jitter."""
+
+    def __init__(self, base: float, maximum: float):
+        self.backoff = wait_random_exponential(multiplier=base, max=maximum)
+
+    def __call__(self, state) -> float:
+        asked = retry_after(state.outcome.exception() if state.outcome else None)
+        return asked if asked is not None else self.backoff(state)
+
+
+class LlmBackend:
+    """Runs tasks against one OpenAI-compatible endpoint."""
+
+    def __init__(self, settings: Settings, *, transport_attempts: int = 4, backoff: float = 0.5,
+                 max_backoff: float = 20.0):
+        if settings.llm_mode not in MODES:
+            raise ConfigError(f"unknown LLM mode {settings.llm_mode!r}; use tools, json or md_json")
+        self.settings = settings
+        self.mode = MODES[settings.llm_mode]
+        self.attempts = transport_attempts
+        self.wait = WaitRetryAfter(backoff, max_backoff)
+        self.client = self._sync_client()
+        self._aclient = None
+        self.cache = None
+        if not settings.no_cache:
+            import diskcache
+
+            settings.cache_dir.mkdir(parents=True, exist_ok=True)
+            self.cache = diskcache.Cache(str(settings.cache_dir))
+
+    # -- clients ------------------------------------------------------------------------------
+    def _openai_kwargs(self) -> dict[str, Any]:
+        return dict(base_url=self.settings.llm_base_url, timeout=self.settings.llm_timeout,
+                    api_key=self.settings.llm_api_key or "no-key-needed", max_retries=0)
+
+    def _sync_client(self) -> instructor.Instructor:
+        raw = openai.OpenAI(**self._openai_kwargs())
+        send = raw.chat.completions.create
+        retrying = self._transport_retrying
+
+        def create(*args, **kwargs):
+            for attempt in retrying(Retrying):
+                with attempt:
+                    return self._metered(send(*args, **kwargs))
+
+        return instructor.Instructor(client=raw, create=instructor.patch(create=create, mode=self.mode),
+                                     mode=self.mode)
+
+    def _async_client(self) -> instructor.AsyncInstructor:
+        if self._aclient is None:
+            raw = openai.AsyncOpenAI(**self._openai_kwargs())
+            send = raw.chat.completions.create
+            retrying = self._transport_retrying
+
+            async def create(*args, **kwargs):
+                async for attempt in retrying(AsyncRetrying):
+                    with attempt:
+                        return self._metered(await send(*args, **kwargs))
+
+            self._aclient = instructor.AsyncInstructor(
+                client=raw, create=instructor.patch(create=create, mode=self.mode), mode=self.mode)
+        return self._aclient
+
+    def _transport_retrying(self, kind):
+        def count(state):  # every HTTP request, answered or not, is a call
+            meter = _meter.get()
+            if meter is not None:
+                meter.calls += 1
+
+        return kind(stop=stop_after_attempt(self.attempts), wait=self.wait, reraise=True,
+                    retry=retry_if_exception(is_transient), after=_log_retry, before=count)
+
+    @staticmethod
+    def _metered(completion):
+        meter = _meter.get()
+        usage = getattr(completion, "usage", None)
+        if meter is not None and usage is not None:
+            meter.prompt_tokens += usage.prompt_tokens or 0
+            meter.completion_tokens += usage.completion_tokens or 0
+        return completion
+
+    def _reask_retrying(self, kind):
+        return kind(stop=stop_after_attempt(self.settings.max_retries + 1),
+                    retry=retry_if_exception_type(REASK_ERRORS))
+
+    # -- running tasks ------------------------------------------------------------------------
+    def cache_key(self, task: Task) -> str:
+        parts = {
+            "model": self.settings.llm_model, "base_url": self.settings.llm_base_url,
+            "mode": self.settings.llm_mode, "prompt": task.prompt.version,
+            "prompt_sha256": task.prompt.sha256, "schema": task.schema_hash(),
+            "messages": task.messages(),
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    def _cached(self, task: Task, index: QuoteIndex) -> Outcome | None:
+        if self.cache is None:
+            return None
+        raw = self.cache.get(self.cache_key(task))
+        if raw is None:
+            return None
+        try:
+            answer = task.model.model_validate_json(raw, context={"index": index})
+        except ValidationError:
+            return None
+        return Outcome(answer=answer, cache_hit=True)
+
+    def _store(self, task: Task, answer: Answer) -> None:
+        if self.cache is not None:
+            self.cache.set(self.cache_key(task), answer.model_dump_json())
+
+    def _request(self, task: Task, index: QuoteIndex) -> dict[str, Any]:
+        return dict(model=self.settings.llm_model, messages=task.messages(), response_model=task.model,
+                    context={"index": index}, strict=False, temperature=0)
+
+    def run(self, task: Task, index: QuoteIndex) -> Outcome:
+        """Answer one task (from the cache when possible); never raises for endpoint problems."""
+        if (hit := self._cached(task, index)) is not None:
+            return hit
+        meter = Meter()
+        token = _meter.set(meter)
+        try:
+            answer = self.client.create(
+                max_retries=self._reask_retrying(Retrying), **self._request(task, index))
+            outcome = Outcome(answer=answer)
+        except Exception as exc:  # noqa: BLE001 - classified below, batch goes on
+            outcome = self._failure(task, exc)
+        finally:
+            _meter.reset(token)
+        return self._finish(task, outcome, meter)
+
+    async def arun(self, task: Task, index: QuoteIndex) -> Outcome:
+        """``run`` with the async client (for ``LlmReader.acomplete``)."""
+        if (hit := self._cached(task, index)) is not None:
+            return hit
+        meter = Meter()
+        token = _meter.set(meter)
+        try:
+            answer = await self._async_client().create(
+                max_retries=self._reask_retrying(AsyncRetrying), **self._request(task, index))
+            outcome = Outcome(answer=answer)
+        except Exception as exc:  # noqa: BLE001
+            outcome = self._failure(task, exc)
+        finally:
+            _meter.reset(token)
+        return self._finish(task, outcome, meter)
+
+    def _finish(self, task: Task, outcome: Outcome, meter: Meter) -> Outcome:
+        outcome.meter = meter
+        if outcome.answer is not None and not outcome.violations:
+            self._store(task, outcome.answer)
+        return outcome
+
+    def _failure(self, task: Task, exc: Exception) -> Outcome:
+        if isinstance(exc, InstructorRetryException):
+            cause = exc.args[0] if exc.args else exc
+            return Outcome(answer=parse_last(task, exc.last_completion), violations=reasons(cause),
+                           attempts=exc.n_attempts)
+        err = self.describe_error(exc)
+        log.warning("LLM task %s failed: %s", task.kind, err)
+        return Outcome(error=err)
+
+    def describe_error(self, exc: Exception) -> str:
+        """A message that says what went wrong with the endpoint and what to do."""
+        where = self.settings.llm_base_url or "the OpenAI API"
+        if isinstance(exc, openai.APITimeoutError):
+            return (f"LLM endpoint {where} timed out after {self.attempts} attempts "
+                    f"({self.settings.llm_timeout:g}s each); raise NIANBAO_LLM_TIMEOUT or check the server")
+        if isinstance(exc, openai.APIConnectionError):
+            return (f"LLM endpoint {where} is unreachable after {self.attempts} attempts ({exc}); "
+                    "check NIANBAO_LLM_BASE_URL or run with --llm off")
+        if isinstance(exc, openai.AuthenticationError):
+            return f"LLM endpoint {where} refused the API key (401); set NIANBAO_LLM_API_KEY"
+        if isinstance(exc, openai.APIStatusError):
+            body = (exc.response.text or "")[:200] if exc.response is not None else ""
+            tried = f" after {self.attempts} attempts" if is_transient(exc) else ""
+            return f"LLM endpoint {where} answered HTTP {exc.status_code}{tried}: {body}"
+        return f"LLM call failed ({type(exc).__name__}: {exc})"
+
+
+def reasons(exc: BaseException) -> list[str]:
+    """The validation messages the model was last re-asked with."""
+    if isinstance(exc, ValidationError):
+        return [str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors()]
+    return [f"{type(exc).__name__}: {exc}"]
+
+
+def parse_last(task: Task, completion: Any) -> Answer | None:
+    """The model's last answer when re-asks ran out, parsed without the grounding context (the
+    reader grounds each value again and drops what fails), or None when it does not parse."""
+    if completion is None:
+        return None
+    try:
+        message = completion.choices[0].message
+        if message.tool_calls:
+            raw = message.tool_calls[0].function.arguments
+        else:
+            raw = extract_json_from_codeblock(message.content or "")
+        return task.model.model_validate_json(raw, strict=False)
+    except (ValidationError, ValueError, AttributeError, IndexError):
+        return None
+
+
+def _log_retry(state) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    if exc is not None:
+        log.info("LLM request attempt %d failed (%s); retrying", state.attempt_number, type(exc).__name__)
