@@ -1,0 +1,117 @@
+"""The normalized text layout every ingestor writes, whatever the source format.
+
+Paragraphs are lines. Every table row is one line with its cells separated by a single TAB; a
+cell's own text holds no TAB or newline. Row- and column-spans are resolved into the full grid:
+the spanning cell's text sits in its top-left position and the other covered positions are empty,
+so column positions line up across rows. Each table has a blank line before and after it.
+The deterministic table reader depends on exactly this shape, so it is built in one place.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Runs of layout whitespace inside one line of a cell. NBSP and the ideographic space are kept:
+# they are characters of the document (the reader normalises them), only edges are stripped.
+_SPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
+# Characters of CJK text (ideographs, CJK punctuation, full-width forms): written without spaces.
+CJK_CHARS = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
+MAX_COLSPAN = 1000  # the HTML limit; guards the grid against absurd span attributes
+
+
+@dataclass(frozen=True)
+class SpanCell:
+    """One source cell before the grid is resolved."""
+
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass
+class Ingested:
+    """What a format module hands back: the normalized text and what it noticed."""
+
+    text: str
+    pages: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def is_cjk(char: str) -> bool:
+    """CJK ideographs, CJK punctuation and full-width forms: text written without spaces."""
+    code = ord(char)
+    return (0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFE30 <= code <= 0xFE4F
+            or 0xFF00 <= code <= 0xFFEF or 0x20000 <= code <= 0x3FFFF)
+
+
+def join_wrapped(parts: list[str]) -> str:
+    """Join pieces of text that a line break separated: nothing between two CJK characters
+    (a wrapped Chinese phrase), one space otherwise."""
+    out = ""
+    for part in parts:
+        if not part:
+            continue
+        if out and not (is_cjk(out[-1]) and is_cjk(part[0])):
+            out += " "
+        out += part
+    return out
+
+
+def clean_cell(text: str) -> str:
+    """A cell's text on one line: line breaks joined as in ``join_wrapped``, whitespace runs
+    collapsed, edges stripped."""
+    lines = [_SPACE_RUN.sub(" ", line).strip() for line in text.splitlines()]
+    return join_wrapped(lines).strip()
+
+
+def resolve_grid(rows: list[list[SpanCell]]) -> list[list[str]]:
+    """Lay span cells out on the full grid (rowspan/colspan resolved, rows padded)."""
+    grid: dict[tuple[int, int], str] = {}
+    width = 0
+    for r, row in enumerate(rows):
+        col = 0
+        for cell in row:
+            while (r, col) in grid:
+                col += 1
+            rowspan = max(1, min(cell.rowspan, len(rows) - r))
+            colspan = max(1, min(cell.colspan, MAX_COLSPAN))
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    grid[(r + dr, col + dc)] = ""
+            grid[(r, col)] = cell.text
+            col += colspan
+        width = max(width, col)
+    width = max([width] + [c + 1 for (_, c) in grid])
+    return [[grid.get((r, c), "") for c in range(width)] for r in range(len(rows))]
+
+
+def table_lines(grid: list[list[str]]) -> list[str]:
+    """Rows as TAB-joined lines; rows with no text at all are dropped."""
+    return ["\t".join(row) for row in grid if any(row)]
+
+
+class TextBuilder:
+    """Collects paragraph lines and tables into the normalized text."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add_line(self, line: str) -> None:
+        """A paragraph: kept when it has any visible text."""
+        line = line.strip(" \t\r\n\f\v")
+        if line.strip():
+            self.lines.append(line)
+
+    def add_table(self, grid: list[list[str]]) -> None:
+        rows = table_lines(grid)
+        if not rows:
+            return
+        if self.lines and self.lines[-1] != "":
+            self.lines.append("")
+        self.lines.extend(rows)
+        self.lines.append("")
+
+    def text(self) -> str:
+        while self.lines and self.lines[-1] == "":
+            self.lines.pop()
+        return "\n".join(self.lines)

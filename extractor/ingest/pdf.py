@@ -1,0 +1,213 @@
+"""PDF files (pdfplumber): per page, ruled tables as TAB rows and the text outside them as lines,
+in reading order from top to bottom; pages follow each other.
+
+Only the PDF's text layer is read: a PDF without one (a scan) is refused with a pointer to OCR.
+Three things PDF layout adds that the source document did not have are undone here:
+- filled background boxes (Word draws shading/white boxes behind text lines) are not rulings, so
+  they are ignored when finding tables — otherwise a page of prose becomes a one-column "table";
+- a visual line that wraps at the right margin is joined with the next one, so a paragraph is one
+  line again (``2023年，我区在政`` + ``府网站…`` → one line);
+- justification spaces between two CJK characters (``邮 编 ：``) are removed; page-number lines
+  (``- 3 -``, ``第3页``) at the top or bottom of a page are dropped.
+A table split across pages stays two tables.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from extractor.errors import InputDocumentError
+from extractor.ingest.layout import (
+    CJK_CHARS, Ingested, TextBuilder, clean_cell, join_wrapped)
+
+log = logging.getLogger(__name__)
+
+_CJK_GAP = re.compile(f"(?<=[{CJK_CHARS}]) +(?=[{CJK_CHARS}])")
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|\d{1,4})\s*$")
+MAX_RULING_THICKNESS = 2.0  # points; a filled box thicker than this is shading, not a border
+
+
+@dataclass
+class _Line:
+    text: str
+    top: float
+    x0: float
+    x1: float
+    size: float
+    page_width: float
+
+
+@dataclass
+class _Table:
+    grid: list[list[str]]
+    top: float
+    bbox: tuple[float, float, float, float]
+
+
+def ingest_pdf(data: bytes, name: str) -> Ingested:
+    """Normalized text of a PDF's text layer."""
+    pdf = _open(data, name)
+    warnings: list[str] = []
+    blocks: list[_Line | _Table] = []
+    with pdf:
+        pages = len(pdf.pages)
+        textless = []
+        for number, page in enumerate(pdf.pages, start=1):
+            page_blocks, chars = _read_page(page, name, number)
+            if not chars:
+                textless.append(number)
+            blocks.extend(_drop_page_numbers(page_blocks))
+            page.close()
+    if pages == 0 or len(textless) == pages:
+        raise InputDocumentError(
+            f"{name} is a scanned PDF with no text layer; run OCR first (e.g. "
+            "`ocrmypdf --language chi_sim in.pdf out.pdf`) or supply the DOCX/HTML version")
+    if textless:
+        warnings.append(f"pages without a text layer (scanned?) were skipped: {textless}")
+    return Ingested(text=_render(_reflow(blocks)), pages=pages, warnings=warnings)
+
+
+def _open(data: bytes, name: str):
+    import pdfplumber
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        pdf.pages  # noqa: B018 — parses the page tree now so a broken file fails here
+        return pdf
+    except Exception as exc:  # pdfminer raises many unrelated types for a bad file
+        raise _unreadable(name, exc) from exc
+
+
+def _unreadable(name: str, exc: Exception) -> InputDocumentError:
+    detail = f"{type(exc).__name__}: {exc}".strip(": ")
+    if "password" in detail.lower() or "encrypt" in detail.lower():
+        return InputDocumentError(
+            f"{name} is an encrypted/password-protected PDF ({detail}); remove the protection "
+            "(e.g. `qpdf --decrypt in.pdf out.pdf`) or supply the DOCX/HTML version")
+    return InputDocumentError(
+        f"{name} cannot be read as a PDF ({detail}); it is corrupt or truncated — download it "
+        "again, repair it (e.g. `qpdf in.pdf out.pdf`), or supply the DOCX/HTML version")
+
+
+def _read_page(page, name: str, number: int) -> tuple[list[_Line | _Table], int]:
+    """The page's blocks in top-to-bottom order and its number of characters."""
+    try:
+        tables = _find_tables(page)
+        boxes = [t.bbox for t in tables]
+        blocks: list[_Line | _Table] = list(tables)
+        outside = page.filter(lambda obj: not _char_in_boxes(obj, boxes))
+        blocks.extend(_text_lines(outside))
+        chars = len(page.chars)
+    except Exception as exc:  # a broken content stream surfaces here, not at open
+        raise _unreadable(f"{name} (page {number})", exc) from exc
+    return sorted(blocks, key=lambda b: b.top), chars
+
+
+def _find_tables(page) -> list[_Table]:
+    """Tables found with pdfplumber's default (lines) strategy, minus rows that are only prose.
+
+    Word often draws a filled white box behind every line of text; those boxes make whole pages
+    of prose look like a one-column table glued to the real table below it. A row is kept when it
+    has two or more cells, or when it lies inside a table still found once such shading boxes
+    are ignored (real rulings); runs of kept rows become tables, the rest is read as text."""
+    ruled = [t.bbox for t in page.filter(_is_not_shading).find_tables()]
+    tables: list[_Table] = []
+    for table in page.find_tables():
+        run: list[tuple[tuple, list]] = []
+        for row, cells in zip(table.rows, table.extract()):
+            if sum(c is not None for c in row.cells) >= 2 or _centre_in(row.bbox, ruled):
+                run.append((row.bbox, cells))
+            else:
+                tables.extend(_table_from_rows(run, table.bbox))
+                run = []
+        tables.extend(_table_from_rows(run, table.bbox))
+    return tables
+
+
+def _table_from_rows(run, table_box) -> list[_Table]:
+    if not run:
+        return []
+    top = min(bbox[1] for bbox, _ in run)
+    bottom = max(bbox[3] for bbox, _ in run)
+    grid = [[_pdf_text(clean_cell(cell or "")) for cell in cells] for _, cells in run]
+    return [_Table(grid, top, (table_box[0], top, table_box[2], bottom))]
+
+
+def _centre_in(bbox, boxes) -> bool:
+    x = (bbox[0] + bbox[2]) / 2
+    y = (bbox[1] + bbox[3]) / 2
+    return any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
+
+
+def _is_not_shading(obj) -> bool:
+    if obj.get("object_type") != "rect" or obj.get("stroke") or not obj.get("fill"):
+        return True
+    return min(obj.get("width", 0), obj.get("height", 0)) <= MAX_RULING_THICKNESS
+
+
+def _char_in_boxes(obj, boxes) -> bool:
+    if obj.get("object_type") != "char":
+        return False
+    return _centre_in((obj["x0"], obj["top"], obj["x1"], obj["bottom"]), boxes)
+
+
+def _text_lines(page) -> list[_Line]:
+    lines = []
+    for line in page.extract_text_lines(return_chars=True):
+        text = _pdf_text(line["text"])
+        if text.strip():
+            size = line["chars"][0].get("size", 10.0) if line["chars"] else 10.0
+            lines.append(_Line(text, line["top"], line["x0"], line["x1"], size, page.width))
+    return lines
+
+
+def _pdf_text(text: str) -> str:
+    return _CJK_GAP.sub("", text)
+
+
+def _drop_page_numbers(blocks: list[_Line | _Table]) -> list[_Line | _Table]:
+    ends = {0, len(blocks) - 1}
+    return [b for i, b in enumerate(blocks)
+            if not (i in ends and isinstance(b, _Line) and _PAGE_NUMBER.match(b.text))]
+
+
+def _reflow(blocks: list[_Line | _Table]) -> list[_Line | _Table]:
+    """Join visual lines that wrapped at the right margin into one paragraph line."""
+    lines = [b for b in blocks if isinstance(b, _Line)]
+    if not lines:
+        return blocks
+    left = Counter(round(line.x0) for line in lines).most_common(1)[0][0]
+    out: list[_Line | _Table] = []
+    for block in blocks:
+        prev = out[-1] if out else None
+        if isinstance(block, _Line) and isinstance(prev, _Line) and \
+                _wraps_into(prev, block, left):
+            out[-1] = _Line(join_wrapped([prev.text, block.text]), prev.top, prev.x0,
+                            block.x1, block.size, block.page_width)
+        else:
+            out.append(block)
+    return out
+
+
+def _wraps_into(prev: _Line, nxt: _Line, left: float) -> bool:
+    """``nxt`` continues ``prev``: prev runs to the right margin (taken to mirror the left one),
+    nxt starts at the left margin (a new paragraph is indented or follows a short line), in the
+    same font size."""
+    right = prev.page_width - left
+    return (prev.x1 >= right - 2 * prev.size and nxt.x0 <= left + 0.5 * nxt.size
+            and abs(prev.size - nxt.size) < 1.0)
+
+
+def _render(blocks: list[_Line | _Table]) -> str:
+    builder = TextBuilder()
+    for block in blocks:
+        if isinstance(block, _Table):
+            builder.add_table(block.grid)
+        else:
+            builder.add_line(block.text)
+    return builder.text()
