@@ -123,8 +123,7 @@ def read_requests(rows: list[LabelledRow], reading: Reading) -> tuple[int, int] 
     pointer, pending, orphan, end = -1, "", None, len(rows)
 
     def match(label: str):
-        lab = best_match(REQUEST_ROWS, label)
-        return lab if lab is not None and order[lab.key] > pointer else None
+        return best_match(REQUEST_ROWS[pointer + 1:], label)  # template order: only rows ahead
 
     for i in range(start, len(rows)):
         r = rows[i]
