@@ -198,10 +198,93 @@ def _load_records(path: Path) -> list[Record]:
         raise ConfigError(f"{path} is not a valid nianbao record: {exc}") from exc
 
 
+@app.command("eval")
+def eval_(
+    llm: LlmOpt = "off",
+    prompts: Annotated[Optional[Path], typer.Option("--prompts", help="prompt set folder to evaluate (default: prompts/)")] = None,
+    model: Annotated[Optional[str], typer.Option(help="LLM model name (NIANBAO_LLM_MODEL)")] = None,
+    dataset: Annotated[Optional[Path], typer.Option(help="eval set folder with manifest.json (default: evals/dataset)")] = None,
+    baseline: Annotated[Optional[str], typer.Option(help="run to compare with: a run file or a name under evals/runs")] = None,
+    tolerance: Annotated[float, typer.Option(help="how much worse than the baseline a metric may get (0.01 = one point)")] = 0.0,
+    save: Annotated[bool, typer.Option("--save/--no-save", help="save the run under evals/runs/")] = True,
+    html: Annotated[Optional[Path], typer.Option("--html", help="write a self-contained HTML report")] = None,
+    out: Annotated[Optional[str], typer.Option("--out", help="run name (default: run-<UTC time>)")] = None,
+) -> None:
+    """Score the pipeline on the labelled eval set; with --baseline, fail when it got worse."""
+    try:
+        import evals  # noqa: F401
+    except ImportError:  # an install that predates the evals package: use the checkout's
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from evals.command import EvalError, EvalOptions, run_eval_command
+
+    opts = EvalOptions(llm=llm, prompts=prompts, model=model, baseline=baseline,
+                       tolerance=tolerance, save=save, html=html, out=out,
+                       **({"dataset": dataset} if dataset else {}))
+    try:
+        code = run_eval_command(opts, err)
+    except EvalError as exc:
+        raise ConfigError(str(exc)) from exc
+    raise typer.Exit(code)
+
+
 @app.command()
 def schema() -> None:
     """Print the record's JSON Schema."""
     typer.echo(json.dumps(Record.model_json_schema(), ensure_ascii=False, indent=2))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to bind; anything but 127.0.0.1/localhost needs NIANBAO_TOKEN")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    data_dir: Annotated[Optional[Path], typer.Option(help="store folder (NIANBAO_DATA_DIR)")] = None,
+    llm: LlmOpt = "auto",
+    max_upload_mb: Annotated[Optional[float], typer.Option(help="largest upload accepted (NIANBAO_MAX_UPLOAD_MB)")] = None,
+) -> None:
+    """Run the review service: JSON API, review pages, OpenAPI docs at /docs."""
+    import uvicorn
+
+    from extractor.service.app import create_app
+    from extractor.service.auth import check_bind
+
+    settings = make_settings(data_dir=data_dir, llm=llm, max_upload_mb=max_upload_mb)
+    check_bind(host, settings.token)
+    application = create_app(settings)
+    err.print(f"nianbao review service on http://{host}:{port}/ (store: {settings.database_url or settings.data_dir})")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Option("-o", "--output", help="file to write")],
+    format: Annotated[str, typer.Option("--format", "-f", help="jsonl | csv | parquet")] = "jsonl",
+    status: Annotated[Optional[str], typer.Option(help="only records with this status")] = None,
+    review: Annotated[Optional[str], typer.Option(help="only unreviewed | corrected | approved records")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option(help="store folder (NIANBAO_DATA_DIR)")] = None,
+) -> None:
+    """Export stored records with reviewers' corrections applied (corrected fields are listed)."""
+    from extractor.export.records import export_store
+    from extractor.store import RecordFilter
+
+    settings = make_settings(data_dir=data_dir)
+    count = export_store(_open_store(settings), format, output, RecordFilter(status=status, review_status=review))
+    err.print(f"exported {count} record(s) to {output}")
+
+
+@app.command()
+def promote(
+    record_id: Annotated[int, typer.Argument(help="id of the stored record (see the review queue)")],
+    dataset: Annotated[Path, typer.Option(help="eval dataset folder")] = Path("evals/dataset"),
+    name: Annotated[Optional[str], typer.Option(help="case name (default review_<id>_<sha>)")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="replace a case of the same name")] = False,
+    data_dir: Annotated[Optional[Path], typer.Option(help="store folder (NIANBAO_DATA_DIR)")] = None,
+) -> None:
+    """Copy a reviewed record and its document into the eval set as a new labelled case."""
+    from extractor.export.promote import promote_record
+
+    settings = make_settings(data_dir=data_dir)
+    entry = promote_record(_open_store(settings), record_id, dataset, name=name, overwrite=overwrite)
+    err.print(f"added case {entry['id']}: {dataset / entry['doc']} + {dataset / entry['gold']}")
 
 
 def main() -> None:

@@ -1,0 +1,232 @@
+"""What a review does to a record, independent of HTTP: extract an upload, apply a reviewer's
+edits, re-run the checker, and lay the record's tables out like the national template
+(labels and equations come from :mod:`schemas.template`, never restated here)."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from extractor.errors import InputDocumentError, NianbaoError
+from extractor.settings import Settings
+from extractor.store import Change
+from schemas import Check, Document, Record, Source, Span, get_path, set_path
+from schemas.template import (
+    APPEAL_COLUMNS,
+    APPEAL_GROUPS,
+    APPLICANT_COLUMNS,
+    DECIMAL_FIELDS,
+    PROACTIVE_DOC_COLUMNS,
+    PROACTIVE_DOC_ROWS,
+    PROACTIVE_SINGLE_ROWS,
+    REQUEST_ROWS,
+    SUMMARY_FIELDS,
+    table_fields,
+)
+
+log = logging.getLogger(__name__)
+
+# checks made by a reader (not re-derivable by the checker) survive a re-check unless the reviewer
+# touched one of their cells
+READER_RULE_PREFIXES = ("llm.", "read.")
+HUMAN_OVERRIDES = ("evidence.",)  # a value a reviewer typed need not match the extracted span
+
+
+class InvalidEdit(NianbaoError):
+    """A reviewer's change names an unknown field or a value of the wrong kind."""
+
+
+def editable_fields() -> dict[str, str]:
+    """Field path → kind (``int`` | ``decimal`` | ``text``) of everything a reviewer may change."""
+    kinds = {f.path: ("decimal" if f.decimal else "int") for f in table_fields()}
+    for label in SUMMARY_FIELDS:
+        path = f"summary.{label.key}"
+        kinds[path] = "decimal" if path in DECIMAL_FIELDS or label.key.endswith("_yuan") else "int"
+    kinds["agency"] = "text"
+    kinds["year"] = "int"
+    return kinds
+
+
+def parse_value(path: str, raw: Any, kind: str) -> Any:
+    """A submitted value as the record stores it; ``""``/None clears the field (null)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if kind == "text":
+        return str(raw).strip()
+    text = str(raw).strip().replace(",", "").replace("，", "")
+    try:
+        number = float(text)
+    except ValueError:
+        raise InvalidEdit(f"{path}: {raw!r} is not a number (leave the cell empty for null)") from None
+    if kind == "int":
+        if number != int(number):
+            raise InvalidEdit(f"{path}: {raw!r} must be a whole number")
+        return int(number)
+    return number
+
+
+def apply_changes(record: Record, changes: dict[str, Any]) -> tuple[Record, list[Change]]:
+    """A new record with ``changes`` (field path → value) applied, and the fields that changed.
+    Evidence of a changed field is kept (it shows where the value was read) but marked ``human``."""
+    kinds = editable_fields()
+    data = record.model_dump()
+    done: list[Change] = []
+    for path, raw in changes.items():
+        if path not in kinds:
+            raise InvalidEdit(f"{path} is not an editable field (table cells, summary.*, agency, year)")
+        new = parse_value(path, raw, kinds[path])
+        old = get_path(data, path)
+        if old == new and type(old) is type(new):
+            continue
+        set_path(data, path, new)
+        done.append(Change(path, old, new))
+        span = data["evidence"].get(path)
+        if span is not None:
+            span["method"] = "human"
+    try:
+        return Record.model_validate(data), done
+    except ValidationError as exc:
+        raise InvalidEdit(f"the edited record is not valid: {exc}") from exc
+
+
+def recheck(record: Record, text: str | None, human_fields: set[str]) -> Record:
+    """Re-run every check on an edited record; keep reader findings on untouched cells and drop
+    grounding complaints about values a reviewer typed."""
+    from extractor.check import check_record, status_for
+
+    kept = [c for c in record.checks if c.rule.startswith(READER_RULE_PREFIXES)
+            and not set(c.cells) & human_fields]
+    fresh = [c for c in check_record(record, text)
+             if not (c.rule.startswith(HUMAN_OVERRIDES) and c.cells and set(c.cells) <= human_fields)]
+    checks = kept + fresh
+    status = "failed" if record.status == "failed" and record.template == "unknown" else status_for(checks)
+    return record.model_copy(update={"checks": checks, "status": status})
+
+
+def live_check(record: Record) -> dict:
+    """The table checks of an (unsaved) edited record, for the record page as the reviewer types."""
+    from extractor.check import check_tables, equation_status
+
+    checks = check_tables(record)
+    equations = equation_status(record)
+    return {
+        "checks": [c.model_dump() for c in checks],
+        "equations": equations,
+        "violated_cells": violated_cells(equations, checks),
+        "errors": sum(c.severity == "error" for c in checks),
+    }
+
+
+def violated_cells(equations: list[dict], checks: list[Check]) -> list[str]:
+    cells = {c for eq in equations if eq.get("ok") is False for c in eq["cells"]}
+    cells |= {c for chk in checks if chk.severity == "error" for c in chk.cells}
+    return sorted(cells)
+
+
+# -- extraction of an upload ------------------------------------------------------------------
+def extract_upload(data: bytes, filename: str, settings: Settings, llm=None) -> tuple[Record, Document | None]:
+    """Extract an uploaded file. A bad file gives a ``failed`` record (never an exception)."""
+    from extractor.ingest import ingest_bytes
+    from extractor.pipeline import extract_document
+
+    name = Path(filename or "upload").name or "upload"
+    try:
+        doc = ingest_bytes(data, Path(name), settings)
+    except InputDocumentError as exc:
+        return failed_upload(data, name, str(exc)), None
+    except Exception as exc:  # noqa: BLE001 - our bug: fail the document, keep serving
+        log.exception("internal error ingesting %s", name)
+        return failed_upload(data, name, _internal(exc)), None
+    try:
+        record = extract_document(doc, settings, llm=llm)
+    except Exception as exc:  # noqa: BLE001
+        log.exception("internal error extracting %s", name)
+        return failed_upload(data, name, _internal(exc)), doc
+    return record.model_copy(update={"source": record.source.model_copy(update={"path": name})}), doc
+
+
+def failed_upload(data: bytes, name: str, message: str) -> Record:
+    return Record(source=Source(path=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data)),
+                  status="failed", error=message)
+
+
+def _internal(exc: Exception) -> str:
+    return (f"internal error ({type(exc).__name__}: {exc}); please report this with the input file")
+
+
+# -- layout of the tables ---------------------------------------------------------------------
+def cell(record: Record, path: str, marks: dict[str, set[str]]) -> dict:
+    value = get_path(record, path)
+    span: Span | None = record.evidence.get(path)
+    return {
+        "path": path,
+        "value": value,
+        "display": "" if value is None else _fmt(value),
+        "violated": path in marks["violated"],
+        "corrected": path in marks["corrected"],
+        "evidence": span.model_dump() if span else None,
+    }
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and value == int(value):
+        return str(int(value)) if abs(value) < 1e15 else str(value)
+    return str(value)
+
+
+def proactive_layout(record: Record, marks) -> dict:
+    """表二: the 规章/规范性文件 block, then one block per group of single-figure rows."""
+    blocks = [{"columns": [c.text for c in PROACTIVE_DOC_COLUMNS],
+               "rows": [{"label": r.text, "groups": [],
+                         "cells": [cell(record, f"proactive.{r.key}.{c.key}", marks) for c in PROACTIVE_DOC_COLUMNS]}
+                        for r in PROACTIVE_DOC_ROWS]}]
+    for row in PROACTIVE_SINGLE_ROWS:
+        if blocks[-1].get("group") != row.group:
+            blocks.append({"group": row.group, "columns": [row.group], "rows": []})
+        blocks[-1]["rows"].append({"label": row.text, "groups": [],
+                                   "cells": [cell(record, f"proactive.{row.key}", marks)]})
+    return {"key": "proactive", "title": "表二 主动公开政府信息情况", "blocks": blocks}
+
+
+def requests_layout(record: Record, marks) -> dict:
+    """表三: 25 rows × 7 applicant columns; a row's group label spans its consecutive rows."""
+    rows = []
+    for i, row in enumerate(REQUEST_ROWS):
+        starts = i == 0 or REQUEST_ROWS[i - 1].group != row.group
+        span = 0
+        if row.group and starts:
+            span = 1
+            while i + span < len(REQUEST_ROWS) and REQUEST_ROWS[i + span].group == row.group:
+                span += 1
+        rows.append({"label": row.text, "group": row.group, "group_span": span,
+                     "cells": [cell(record, f"requests.{row.key}.{c.key}", marks) for c in APPLICANT_COLUMNS]})
+    return {"key": "requests", "title": "表三 收到和处理政府信息公开申请情况",
+            "columns": [c.text for c in APPLICANT_COLUMNS], "rows": rows}
+
+
+def appeals_layout(record: Record, marks) -> dict:
+    """表四: the three groups side by side, one row of values, as the national form prints it."""
+    return {"key": "appeals", "title": "表四 政府信息公开行政复议、行政诉讼情况",
+            "groups": [{"label": g.text, "columns": [c.text for c in APPEAL_COLUMNS],
+                        "cells": [cell(record, f"appeals.{g.key}.{c.key}", marks) for c in APPEAL_COLUMNS]}
+                       for g in APPEAL_GROUPS]}
+
+
+def summary_layout(record: Record, marks) -> dict:
+    return {"key": "summary", "title": "综合指标 (summary)",
+            "rows": [{"label": s.text, "cells": [cell(record, f"summary.{s.key}", marks)]}
+                     for s in SUMMARY_FIELDS]}
+
+
+def table_layout(record: Record, violated: list[str], corrected: list[str]) -> dict:
+    """The record's tables as the review page draws them (also served as JSON)."""
+    marks = {"violated": set(violated), "corrected": set(corrected)}
+    return {
+        "proactive": proactive_layout(record, marks) if record.proactive is not None or record.template == "gov2021" else None,
+        "requests": requests_layout(record, marks) if record.requests is not None or record.template in ("gov2021", "gov2019") else None,
+        "appeals": appeals_layout(record, marks) if record.appeals is not None or record.template in ("gov2021", "gov2019") else None,
+        "summary": summary_layout(record, marks),
+    }
