@@ -1,0 +1,303 @@
+"""The review service through its HTTP interface (TestClient): upload → extract → queue → correct
+→ approve → export, auth beyond localhost, upload limits, bad uploads, version conflicts, the one
+error shape, escaping of hostile report text, JSON twins of the pages, promote."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pyarrow.parquet as pq
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from extractor.errors import ConfigError
+from extractor.service.app import create_app
+from extractor.service.auth import check_bind
+from extractor.store import open_store
+from schemas import Record
+from review_fixtures import WRONG_CELL, extracted_flagged, gold_record, sample, settings_for
+
+HTML = {"accept": "text/html"}
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["status"] == status and body["error"]["code"] == code
+    assert body["error"]["message"]
+    return body["error"]
+
+
+@pytest.fixture()
+def settings(tmp_path):
+    return settings_for(tmp_path)
+
+
+@pytest.fixture()
+def client(settings):
+    return TestClient(create_app(settings))
+
+
+def upload(client, name: str, data: bytes):
+    return client.post("/api/records", files={"file": (name, data, "application/octet-stream")})
+
+
+def seed_flagged(client) -> int:
+    """Store a real extraction with one misread cell; return its id."""
+    store = client.app.state.store
+    record, raw, text = extracted_flagged(client.app.state.settings)
+    return store.save_record(record, content=raw, text=text)
+
+
+# -- the whole review loop -------------------------------------------------------------------
+def test_upload_extract_queue_correct_approve_export(client):
+    doc = sample("003_e296cff3f23d13d6.txt")
+    created = upload(client, doc.name, doc.read_bytes())
+    assert created.status_code == 201, created.text
+    good = created.json()
+    assert good["created"] and good["template"] == "gov2021" and good["status"] == "ok"
+    again = upload(client, doc.name, doc.read_bytes())
+    assert again.status_code == 200 and again.json()["id"] == good["id"] and not again.json()["created"]
+
+    flagged_id = seed_flagged(client)
+    queue = client.get("/api/queue").json()
+    assert [r["id"] for r in queue["items"]] == [flagged_id, good["id"]]  # errors first
+    assert queue["items"][0]["risk_label"] == "error"
+
+    detail = client.get(f"/api/records/{flagged_id}").json()
+    assert WRONG_CELL in detail["violated_cells"]
+    assert detail["violated_equations"] and all(e["left"] != e["right"] for e in detail["violated_equations"])
+    assert detail["document"]["text"].lstrip().startswith("泰安市")
+    span = detail["record"]["evidence"][WRONG_CELL]
+    assert detail["document"]["text"][span["start"]:span["end"]] == span["text"]
+    right_value = int(span["text"])
+
+    live = client.post(f"/api/records/{flagged_id}/check", json={"changes": {WRONG_CELL: str(right_value)}})
+    assert live.status_code == 200 and live.json()["errors"] == 0 and live.json()["violated_cells"] == []
+    assert client.get(f"/api/records/{flagged_id}").json()["version"] == 1  # checking saves nothing
+
+    saved = client.patch(f"/api/records/{flagged_id}", headers={"X-Reviewer": "ann"},
+                         json={"expected_version": 1, "reason": "misread 自然人 予以公开",
+                               "changes": {WRONG_CELL: right_value}})
+    assert saved.status_code == 200, saved.text
+    body = saved.json()
+    assert body["version"] == 2 and body["status"] == "ok" and body["review_status"] == "corrected"
+    assert body["violated_cells"] == [] and body["corrected_fields"] == [WRONG_CELL]
+    [corr] = body["history"]["corrections"]
+    assert corr["reviewer"] == "ann" and corr["new"] == right_value and corr["old"] == right_value + 7
+    assert body["record"]["evidence"][WRONG_CELL]["method"] == "human"
+
+    approved = client.post(f"/api/records/{flagged_id}/approve", json={"expected_version": 2, "reviewer": "ann"})
+    assert approved.status_code == 200 and approved.json()["review_status"] == "approved"
+    assert flagged_id not in [r["id"] for r in client.get("/api/queue").json()["items"]]
+    assert client.get("/api/records", params={"review": "approved"}).json()["total"] == 1
+
+    lines = [json.loads(x) for x in client.get("/api/export?format=jsonl").text.splitlines()]
+    by_id = {x["record_id"]: x for x in lines}
+    assert by_id[flagged_id]["requests"]["granted"]["natural_person"] == right_value
+    assert by_id[flagged_id]["corrected_fields"] == [WRONG_CELL]
+    assert by_id[flagged_id]["review"]["review_status"] == "approved"
+    assert by_id[good["id"]]["corrected_fields"] == []
+    Record.model_validate({k: v for k, v in by_id[flagged_id].items()})
+
+    rows = {int(r["record_id"]): r for r in csv.DictReader(io.StringIO(
+        client.get("/api/export?format=csv").content.decode("utf-8-sig")))}
+    assert rows[flagged_id][WRONG_CELL] == str(right_value) and rows[flagged_id]["corrected_fields"] == WRONG_CELL
+    table = pq.read_table(io.BytesIO(client.get("/api/export?format=parquet").content)).to_pylist()
+    row = next(r for r in table if r["record_id"] == flagged_id)
+    assert row[WRONG_CELL] == right_value and row["corrected_fields"] == [WRONG_CELL]
+
+
+def test_filters(client):
+    seed_flagged(client)
+    doc = sample("001_b866f9b967b7ab9b.txt")
+    upload(client, doc.name, doc.read_bytes())
+    assert client.get("/api/records", params={"template": "legacy"}).json()["total"] == 1
+    assert client.get("/api/records", params={"status": "needs_review"}).json()["total"] == 1
+    assert client.get("/api/records", params={"agency": "泰安"}).json()["total"] == 1
+    assert client.get("/api/records", params={"year": 2023}).json()["total"] >= 1
+    assert client.get("/api/records", params={"rule": "requests.row_sum"}).json()["total"] == 1
+    assert_error(client.get("/api/records", params={"year": "soon"}), 422, "invalid_request")
+
+
+# -- conflicts and edits ---------------------------------------------------------------------
+def test_version_conflict_between_two_reviewers(client):
+    rid = seed_flagged(client)
+    first = client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "a", "reviewer": "ann",
+                                                      "changes": {"agency": "甲"}})
+    assert first.status_code == 200
+    second = client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "b", "reviewer": "bob",
+                                                       "changes": {"agency": "乙"}})
+    err = assert_error(second, 409, "version_conflict")
+    assert err["details"]["current_version"] == 2
+    assert client.get(f"/api/records/{rid}").json()["agency"] == "甲"
+    assert_error(client.post(f"/api/records/{rid}/approve", json={"expected_version": 1}), 409, "version_conflict")
+
+
+def test_invalid_edits(client):
+    rid = seed_flagged(client)
+    patch = lambda body: client.patch(f"/api/records/{rid}", json=body)  # noqa: E731
+    assert_error(patch({"expected_version": 1, "reason": "x", "changes": {"requests.nope.total": 1}}), 422, "invalid_edit")
+    assert_error(patch({"expected_version": 1, "reason": "x", "changes": {WRONG_CELL: "abc"}}), 422, "invalid_edit")
+    assert_error(patch({"expected_version": 1, "reason": "x", "changes": {WRONG_CELL: 1.5}}), 422, "invalid_edit")
+    assert_error(patch({"expected_version": 1, "reason": "", "changes": {WRONG_CELL: 1}}), 422, "invalid_request")
+    assert_error(patch({"reason": "x", "changes": {}}), 422, "invalid_request")
+    ok = patch({"expected_version": 1, "reason": "fee", "changes": {"proactive.fees": "582.10", WRONG_CELL: ""}})
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["record"]["requests"]["granted"]["natural_person"] is None
+
+
+# -- uploads ---------------------------------------------------------------------------------
+def test_bad_uploads_become_failed_records(client):
+    empty = upload(client, "empty.txt", b"")
+    assert empty.status_code == 201 and empty.json()["status"] == "failed" and "empty" in empty.json()["error"]
+    broken = upload(client, "report.pdf", b"%PDF-1.7 truncated")
+    assert broken.status_code == 201 and broken.json()["status"] == "failed"
+    zipped = upload(client, "report.docx", b"PK\x03\x04 not really a zip")
+    assert zipped.status_code == 201 and zipped.json()["status"] == "failed"
+    page = client.get(f"/records/{broken.json()['id']}", headers=HTML)
+    assert page.status_code == 200 and "PDF" in page.text
+    assert_error(client.post("/api/records", data={"x": "1"}), 422, "invalid_request")
+    assert_error(client.post("/api/records"), 422, "invalid_request")
+
+
+def test_upload_size_limit(tmp_path):
+    client = TestClient(create_app(settings_for(tmp_path, max_upload_mb=0.01)))
+    big = upload(client, "big.txt", "表".encode() * 70_000)  # refused from Content-Length
+    err = assert_error(big, 413, "upload_too_large")
+    assert err["details"]["max_upload_mb"] == 0.01 and "NIANBAO_MAX_UPLOAD_MB" in err["message"]
+    medium = upload(client, "medium.txt", b"x" * 30_000)  # inside the envelope margin: counted while read
+    assert_error(medium, 413, "upload_too_large")
+    assert client.get("/api/records").json()["total"] == 0
+
+
+# -- auth ------------------------------------------------------------------------------------
+def test_binding_beyond_localhost_needs_a_token(tmp_path):
+    check_bind("127.0.0.1", None)
+    check_bind("localhost", None)
+    with pytest.raises(ConfigError, match="NIANBAO_TOKEN"):
+        check_bind("0.0.0.0", None)
+    check_bind("0.0.0.0", "s3cret")
+    from extractor.cli import app as cli
+
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--data-dir", str(tmp_path)],
+                                env={"NIANBAO_TOKEN": ""})
+    assert isinstance(result.exception, ConfigError)
+
+
+def test_token_is_required_on_every_request(tmp_path):
+    client = TestClient(create_app(settings_for(tmp_path, token="s3cret")))
+    for method, url in [("GET", "/api/records"), ("GET", "/api/queue"), ("GET", "/queue.json"),
+                        ("GET", "/api/export"), ("POST", "/api/records"), ("GET", "/openapi.json")]:
+        assert_error(client.request(method, url), 401, "unauthorized")
+    assert_error(client.get("/api/records", headers={"Authorization": "Bearer wrong"}), 401, "unauthorized")
+    assert client.get("/api/records", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    doc = sample()
+    ok = client.post("/api/records", headers={"Authorization": "Bearer s3cret"},
+                     files={"file": (doc.name, doc.read_bytes())})
+    assert ok.status_code == 201
+    # a browser is sent to the login form, which sets a cookie
+    page = client.get("/queue", headers=HTML, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    assert client.post("/login", data={"token": "nope", "next": "/queue"}).status_code == 401
+    login = client.post("/login", data={"token": "s3cret", "next": "//evil.example"}, follow_redirects=False)
+    assert login.status_code == 303 and login.headers["location"] == "/queue"
+    assert client.get("/queue", headers=HTML).status_code == 200  # cookie from the login
+    fresh = TestClient(client.app)
+    assert fresh.get("/queue.json?token=s3cret").status_code == 200  # ?token= sets the cookie too
+    assert fresh.get("/api/records").status_code == 200
+
+
+# -- pages -----------------------------------------------------------------------------------
+def test_pages_escape_hostile_report_text(client):
+    hostile = ("某某局<script>alert('x')</script>\n2023年政府信息公开工作年度报告\n"
+               "</pre><img src=x onerror=alert(1)></script><!--\n").encode()
+    made = upload(client, "<img src=x onerror=alert(2)>.txt", hostile)
+    assert made.status_code == 201
+    rid = made.json()["id"]
+    page = client.get(f"/records/{rid}", headers=HTML)
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert not soup.find_all("img")
+    code = [s for s in soup.find_all("script") if s.get("type") != "application/json"]
+    assert all(not s.string or "alert" not in s.string for s in code)
+    assert "</script>" not in soup.find(id="payload").string  # JSON escapes < and >
+    assert "<script>alert('x')</script>" in soup.find(id="source").get_text()
+    payload = json.loads(soup.find(id="payload").string)
+    assert "<script>alert('x')</script>" in payload["text"]
+    queue = BeautifulSoup(client.get("/queue", headers=HTML).text, "html.parser")
+    assert not queue.find_all("img") and "<img src=x onerror=alert(2)>.txt" in queue.get_text()
+
+
+def test_record_page_lays_out_the_template_and_marks_violations(client):
+    rid = seed_flagged(client)
+    soup = BeautifulSoup(client.get(f"/records/{rid}", headers=HTML).text, "html.parser")
+    from schemas.template import APPLICANT_COLUMNS, REQUEST_ROWS, table_fields
+
+    requests = soup.find(id="table-requests")
+    assert [th.get_text() for th in requests.find("thead").find_all("th")][1:] == [c.text for c in APPLICANT_COLUMNS]
+    labels = [th.get_text() for th in requests.find_all("th", class_="rowlabel")]
+    assert labels == [r.text for r in REQUEST_ROWS]
+    cells = {td["data-path"] for td in soup.find_all("td", class_="cell")}
+    assert {f.path for f in table_fields()} <= cells
+    violated = {td["data-path"] for td in soup.find_all("td", class_="violated")}
+    assert WRONG_CELL in violated
+    equations = soup.find(id="equations").find_all("li", class_="equation")
+    assert equations and any(WRONG_CELL in li["data-cells"] for li in equations)
+    assert "≠" in equations[0].get_text()
+
+
+def test_every_page_has_a_json_twin(client):
+    rid = seed_flagged(client)
+    queue = client.get("/queue.json").json()
+    assert queue["items"][0]["id"] == rid and queue["total"] == 1
+    twin = client.get(f"/records/{rid}.json").json()
+    assert twin == client.get(f"/api/records/{rid}").json()
+    html = BeautifulSoup(client.get("/queue", headers=HTML).text, "html.parser")
+    assert [int(tr["data-id"]) for tr in html.select("#queue-table tbody tr[data-id]")] == [r["id"] for r in queue["items"]]
+
+
+def test_errors_share_one_shape(client):
+    assert_error(client.get("/api/records/12345"), 404, "not_found")
+    assert_error(client.get("/records/12345.json"), 404, "not_found")
+    assert_error(client.get("/api/nothing-here"), 404, "not_found")
+    assert_error(client.delete("/api/records/1"), 405, "method_not_allowed")
+    assert_error(client.get("/api/export?format=xls"), 422, "invalid_request")
+    page = client.get("/records/12345", headers=HTML)
+    assert page.status_code == 404 and "no record 12345" in page.text
+
+
+def test_openapi_docs(client):
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/records", "/api/records/{record_id}", "/api/records/{record_id}/approve", "/api/export"} <= set(paths)
+
+
+# -- exports and promote from the CLI ----------------------------------------------------------
+def test_cli_export_and_promote(tmp_path, settings):
+    store = open_store(settings)
+    record, raw, text = gold_record()
+    rid = store.save_record(record, content=raw, text=text)
+    from extractor.cli import app as cli
+
+    runner = CliRunner()
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(cli, ["export", "--format", "jsonl", "-o", str(out), "--data-dir", str(settings.data_dir)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["record_id"] == rid
+    dataset = tmp_path / "dataset"
+    result = runner.invoke(cli, ["promote", str(rid), "--dataset", str(dataset), "--data-dir", str(settings.data_dir)])
+    assert result.exit_code == 0, result.output
+    from evals.dataset import gold_record as as_record, load_cases, load_gold
+
+    [case] = load_cases(dataset)
+    assert case.available and case.doc.read_bytes() == raw
+    gold = load_gold(case)
+    assert {"doc", "provenance", "source_errors"} <= set(gold)
+    assert as_record(gold).requests == record.requests
+    again = runner.invoke(cli, ["promote", str(rid), "--dataset", str(dataset), "--data-dir", str(settings.data_dir)])
+    assert isinstance(again.exception, ConfigError)
