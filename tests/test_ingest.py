@@ -2,6 +2,7 @@
 input to an InputDocumentError that says what to do. Fixture files are generated in tmp_path."""
 from __future__ import annotations
 
+import functools
 import io
 import os
 import time
@@ -324,12 +325,13 @@ def test_document_fields(tmp_path):
 
 
 # --------------------------------------------------------------------------- DOCX
-def make_docx(rows=None, nested: bool = False) -> bytes:
-    """A DOCX with paragraphs around a merged-cell table (python-docx's merge writes
-    gridSpan and vMerge, as Word does)."""
+@functools.cache
+def make_docx(nested: bool = False) -> bytes:
+    """A DOCX with paragraphs around a merged-cell 表三 (python-docx's merge writes gridSpan and
+    vMerge, as Word does). Cached: python-docx takes a second or two to merge the cells."""
     import docx
 
-    rows = rows if rows is not None else table3_rows(TABLE3_VALUES)
+    rows = table3_rows(TABLE3_VALUES)
     document = docx.Document()
     document.add_paragraph("泰安市人力资源和社会保障局2023年政府信息公开工作年度报告")
     document.add_paragraph("三、收到和处理政府信息公开申请情况")
@@ -406,10 +408,10 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
 
 def test_docx_zip_bomb_is_refused_before_unpacking(tmp_path):
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("word/document.xml", "w") as member:
-            chunk = bytes(1 << 20)
-            for _ in range(300):
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        with archive.open("word/document.xml", "w") as member:  # 300 MB of zeros
+            chunk = bytes(10 << 20)
+            for _ in range(30):
                 member.write(chunk)
     path = write(tmp_path, "bomb.docx", buffer.getvalue())
     with pytest.raises(InputDocumentError, match="zip bomb"):
@@ -441,9 +443,10 @@ def test_docx_with_broken_xml_is_refused(tmp_path):
 
 
 # --------------------------------------------------------------------------- PDF
-def make_pdf(pages: int = 1, image_only: bool = False, encrypt: str | None = None) -> bytes:
+def make_pdf(pages: int = 1, image_pages: tuple[int, ...] = (),
+             encrypt: str | None = None) -> bytes:
     """A PDF drawn with reportlab: a heading, prose and a ruled 3×4 table per page (CJK text in
-    the built-in STSong-Light CID font), or just an image."""
+    the built-in STSong-Light CID font), or just an image on the ``image_pages``."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -453,7 +456,7 @@ def make_pdf(pages: int = 1, image_only: bool = False, encrypt: str | None = Non
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, encrypt=encrypt)
     for number in range(1, pages + 1):
-        if image_only:
+        if number in image_pages:
             draw_image(pdf)
         else:
             draw_report_page(pdf, number)
@@ -498,7 +501,14 @@ def test_pdf_table_rows_and_text_in_reading_order(tmp_path):
 
 def test_image_only_pdf_is_refused_as_scanned(tmp_path):
     with pytest.raises(InputDocumentError, match="no text layer.*OCR"):
-        ingest_file(write(tmp_path, "scan.pdf", make_pdf(image_only=True)), SETTINGS)
+        ingest_file(write(tmp_path, "scan.pdf", make_pdf(image_pages=(1,))), SETTINGS)
+
+
+def test_pdf_with_some_scanned_pages_warns(tmp_path):
+    doc = ingest_file(write(tmp_path, "mixed.pdf", make_pdf(pages=3, image_pages=(2,))), SETTINGS)
+    assert doc.pages == 3
+    assert doc.warnings == ["pages without a text layer (scanned?) were skipped: [2]"]
+    assert "行政规范性文件\t1\t0\t3" in lines_of(doc)
 
 
 def test_corrupt_pdf_is_refused(tmp_path):
@@ -565,3 +575,48 @@ def test_real_pdf_prose_is_reflowed_into_paragraph_lines():
            "政府信息公开申请 21 件，均在法定期限答复。" in lines
     assert "一、总体情况" in lines and "二、主动公开政府信息情况" in lines
     assert not any(line.strip() in ("- 1 -", "- 2 -") for line in lines)
+
+
+def test_html_pre_keeps_its_lines(tmp_path):
+    html = "<body><pre>本年新收  3件\n结转下年度 0件</pre></body>"
+    assert ingest_file(write(tmp_path, "p.html", html), SETTINGS).text == \
+        "本年新收  3件\n结转下年度 0件"
+
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" ' \
+       'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+
+
+def raw_docx(body: str, part: str = "word/document.xml") -> bytes:
+    rels = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            f'relationships/officeDocument" Target="{part}"/></Relationships>')
+    document = f'<w:document {W_NS}><w:body>{body}</w:body></w:document>'
+    return zip_bytes({"[Content_Types].xml": b"<Types/>", "_rels/.rels": rels.encode(),
+                      part: document.encode("utf-8")})
+
+
+def w_p(text: str) -> str:
+    return f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>"
+
+
+def w_tc(text: str, props: str = "") -> str:
+    return f"<w:tc><w:tcPr>{props}</w:tcPr>{w_p(text)}</w:tc>"
+
+
+def test_docx_raw_markup_grid_before_hmerge_sdt_fallback_and_deletions(tmp_path):
+    body = (
+        "<w:sdt><w:sdtContent>" + w_p("标题") + "</w:sdtContent></w:sdt>"
+        "<w:p><w:r><w:t>保留</w:t></w:r><w:del><w:r><w:delText>删除</w:delText></w:r></w:del>"
+        "<w:r><mc:AlternateContent><mc:Choice><w:t>框</w:t></mc:Choice>"
+        "<mc:Fallback><w:t>框</w:t></mc:Fallback></mc:AlternateContent></w:r></w:p>"
+        "<w:tbl><w:tblGrid/>"
+        "<w:tr>" + w_tc("行政复议", '<w:gridSpan w:val="2"/>') + w_tc("诉讼",
+                                                                   '<w:vMerge w:val="restart"/>')
+        + "</w:tr>"
+        "<w:tr><w:trPr><w:gridBefore w:val=\"1\"/></w:trPr>" + w_tc("维持") + w_tc("", "<w:vMerge/>")
+        + "</w:tr>"
+        "<w:tr>" + w_tc("1") + w_tc("", "<w:hMerge/>") + w_tc("2") + "</w:tr>"
+        "</w:tbl>" + w_p("结束"))
+    doc = ingest_file(write(tmp_path, "r.docx", raw_docx(body, "word/document2.xml")), SETTINGS)
+    assert doc.text == "标题\n保留框\n\n行政复议\t\t诉讼\n\t维持\t\n1\t\t2\n\n结束"

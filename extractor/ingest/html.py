@@ -3,14 +3,13 @@
 The encoding comes from a BOM, then the page's own meta charset, then detection (see ``text``).
 Scripts, styles and the head are dropped. A table that contains another table is a layout
 wrapper (common on government sites): its cells are read as ordinary blocks, and the inner tables
-become TAB rows. Written as one pass over the lxml tree so a 15 KB report takes a few ms.
+become TAB rows. Written as one pass over the plain lxml tree so a 15 KB report takes a few ms.
 """
 from __future__ import annotations
 
 import logging
 import re
 
-import lxml.html
 from lxml import etree
 
 from extractor.errors import InputDocumentError
@@ -26,7 +25,7 @@ _BLOCK = frozenset({
     "address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog",
     "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2",
     "h3", "h4", "h5", "h6", "header", "hr", "html", "legend", "li", "main", "menu", "nav", "ol",
-    "p", "pre", "section", "summary", "ul", "caption", "tr", "td", "th", "thead", "tbody",
+    "p", "section", "summary", "ul", "caption", "tr", "td", "th", "thead", "tbody",
     "tfoot", "table", "option"})
 _ROW_GROUPS = frozenset({"thead", "tbody", "tfoot"})
 _SPACES = re.compile(r"[ \t\r\n\f]+")
@@ -54,13 +53,18 @@ def _declared_charset(data: bytes) -> str | None:
 
 def _parse(text: str, name: str):
     text = _XML_DECL.sub("", normalize_newlines(text), count=1)
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
     try:
-        return lxml.html.document_fromstring(
-            text, parser=lxml.html.HTMLParser(remove_comments=True, remove_pis=True))
-    except (etree.ParserError, ValueError) as exc:
+        root = etree.fromstring(text, parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        root, error = None, exc
+    else:
+        error = "no elements"
+    if root is None:
         raise InputDocumentError(
-            f"{name}: the HTML could not be parsed ({exc}); save the page again from a browser "
-            "or supply the report as DOCX/PDF") from exc
+            f"{name}: the HTML could not be parsed ({error}); save the page again from a browser "
+            "or supply the report as DOCX/PDF")
+    return root
 
 
 def _tag(el) -> str:
@@ -96,6 +100,10 @@ class _Walker:
             elif tag == "table":
                 self.flush()
                 self.table(el)
+            elif tag == "pre":
+                self.flush()
+                for line in "".join(el.itertext()).split("\n"):
+                    self.builder.add_line(line)
             elif tag in _BLOCK:
                 self.flush()
                 self.block(el)
@@ -139,6 +147,8 @@ def _span_cell(td) -> SpanCell:
 
 
 def _span(value: str | None) -> int:
+    if value is None:
+        return 1
     try:
         return max(1, int(str(value).strip()))
     except (TypeError, ValueError):
@@ -147,6 +157,8 @@ def _span(value: str | None) -> int:
 
 def _cell_text(td) -> str:
     """A cell's text with its block/br structure as newlines (``clean_cell`` joins them)."""
+    if not len(td):
+        return td.text or ""
     builder = TextBuilder()
     walker = _Walker(builder)
     walker.block(td)

@@ -80,6 +80,7 @@ def _open(data: bytes, name: str):
         pdf.pages  # noqa: B018 — parses the page tree now so a broken file fails here
         return pdf
     except Exception as exc:  # pdfminer raises many unrelated types for a bad file
+        log.debug("pdfplumber could not open %s", name, exc_info=True)
         raise _unreadable(name, exc) from exc
 
 
@@ -104,6 +105,7 @@ def _read_page(page, name: str, number: int) -> tuple[list[_Line | _Table], int]
         blocks.extend(_text_lines(outside))
         chars = len(page.chars)
     except Exception as exc:  # a broken content stream surfaces here, not at open
+        log.debug("pdfplumber failed on %s page %d", name, number, exc_info=True)
         raise _unreadable(f"{name} (page {number})", exc) from exc
     return sorted(blocks, key=lambda b: b.top), chars
 
@@ -115,9 +117,13 @@ def _find_tables(page) -> list[_Table]:
     of prose look like a one-column table glued to the real table below it. A row is kept when it
     has two or more cells, or when it lies inside a table still found once such shading boxes
     are ignored (real rulings); runs of kept rows become tables, the rest is read as text."""
-    ruled = [t.bbox for t in page.filter(_is_not_shading).find_tables()]
+    found = page.find_tables()
+    if all(_is_not_shading(rect) for rect in page.rects):
+        ruled = [t.bbox for t in found]
+    else:
+        ruled = [t.bbox for t in page.filter(_is_not_shading).find_tables()]
     tables: list[_Table] = []
-    for table in page.find_tables():
+    for table in found:
         run: list[tuple[tuple, list]] = []
         for row, cells in zip(table.rows, table.extract()):
             if sum(c is not None for c in row.cells) >= 2 or _centre_in(row.bbox, ruled):

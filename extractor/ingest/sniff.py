@@ -17,8 +17,9 @@ EXTENSIONS: dict[str, Format] = {
 
 # Binary kinds we recognise but cannot read, with what to do instead.
 _UNSUPPORTED = (
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old binary Word/Office (.doc/.xls) file",
-     "convert it: libreoffice --headless --convert-to docx FILE"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+     "an old binary Word/Office (.doc/.xls) file or a password-protected Office file",
+     "convert it: libreoffice --headless --convert-to docx FILE (remove any password first)"),
     (b"\x89PNG\r\n\x1a\n", "a PNG image", "run OCR on it or supply the report as text"),
     (b"\xff\xd8\xff", "a JPEG image", "run OCR on it or supply the report as text"),
     (b"GIF8", "a GIF image", "run OCR on it or supply the report as text"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
 
 from extractor.errors import InputDocumentError
 from extractor.ingest.layout import Ingested
@@ -23,7 +24,9 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_ALLOWED_CONTROLS = set("\t\n\r\f\v\x1a")
+# Control characters (other than TAB, line ends, form feed and the DOS end-of-file mark),
+# C1 controls, the replacement character and the private-use area: not text.
+_GARBAGE = re.compile("[\x00-\x08\x0e-\x19\x1b-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff]")
 MAX_GARBAGE_RATIO = 0.02
 MIN_PLAUSIBLE = 0.9  # share of ordinary characters a BOM-less UTF-16 guess must reach
 
@@ -121,18 +124,11 @@ def _checked(text: str, name: str) -> str:
         raise InputDocumentError(f"{name}: the file holds no text (only whitespace); "
                                  "supply the report itself")
     sample = text[:20000]
-    bad = sum(1 for ch in sample if _is_garbage(ch))
+    bad = len(_GARBAGE.findall(sample))
     if bad > MAX_GARBAGE_RATIO * len(sample):
         raise _binary_error(name, f"{bad} of its first {len(sample)} characters are control "
                                   "or unassigned characters")
     return text
-
-
-def _is_garbage(char: str) -> bool:
-    code = ord(char)
-    if code < 0x20:
-        return char not in _ALLOWED_CONTROLS
-    return 0x7F <= code < 0xA0 or char == "\ufffd" or 0xE000 <= code <= 0xF8FF
 
 
 def _binary_error(name: str, reason: str) -> InputDocumentError:
