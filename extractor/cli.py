@@ -208,7 +208,7 @@ def eval_(
     tolerance: Annotated[float, typer.Option(help="how much worse than the baseline a metric may get (0.01 = one point)")] = 0.0,
     save: Annotated[bool, typer.Option("--save/--no-save", help="save the run under evals/runs/")] = True,
     html: Annotated[Optional[Path], typer.Option("--html", help="write a self-contained HTML report")] = None,
-    out: Annotated[Optional[str], typer.Option("--out", help="run name (default: run-<UTC time>)")] = None,
+    out: Annotated[Optional[str], typer.Option("--out", help="run name saved under evals/runs (default: run-<UTC time>), or a .json path")] = None,
 ) -> None:
     """Score the pipeline on the labelled eval set; with --baseline, fail when it got worse."""
     try:
