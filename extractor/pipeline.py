@@ -35,7 +35,9 @@ def extract_document(doc: Document, settings: Settings, llm=None) -> Record:
     if llm is not None:
         record = llm.complete(doc, record)
     checks = list(record.checks) + check_record(record, doc.text)
-    return record.model_copy(update={"checks": checks, "status": status_for(checks)})
+    # the LLM step marks a record failed when it was the only reader and its endpoint failed
+    status = "failed" if record.status == "failed" else status_for(checks)
+    return record.model_copy(update={"checks": checks, "status": status})
 
 
 def failed_record(path: Path, message: str) -> Record:

@@ -102,12 +102,13 @@ def table_open(record: Record, key: str, needs: set[str]) -> bool:
         return True
     spec = TABLES[key]
     for row in spec.rows:
-        row_path = f"{key}.{row.key}"
-        if record.template == "gov2019" and row_path in GOV2019_ABSENT:
+        if record.template == "gov2019" and f"{key}.{row.key}" in GOV2019_ABSENT:
             continue
-        for col in spec.columns_of(row.key):
-            if get_path(table, spec.path(row.key, col)[len(key) + 1:]) is None:
-                return True
+        cols = spec.columns_of(row.key)
+        if cols != ("value",) and getattr(table, row.key) is None:
+            continue  # the reader found no such row (e.g. the single （六） layout)
+        if any(get_path(table, spec.path(row.key, c)[len(key) + 1:]) is None for c in cols):
+            return True
     return False
 
 
@@ -157,11 +158,12 @@ def merge(record: Record, tasks: list[Task], outcomes: list[Outcome], index: Quo
         message = "; ".join(dict.fromkeys(m.errors))
         m.checks.append(Check(rule="llm.unavailable", severity="error", message=message))
         m.data["error"] = message
-        lone_reader = record.template in ("legacy", "unknown") and not answered
-        m.data["status"] = "failed" if lone_reader else "needs_review"
+        read = any(getattr(record, k) for k in ("proactive", "requests", "appeals", "legacy_indicators"))
+        m.data["status"] = "needs_review" if read or answered else "failed"  # the LLM was the only reader
     elif any(c.severity == "error" and c.rule.startswith("llm.") for c in m.checks):
         m.data["status"] = "needs_review"
     m.data.update(update)
+    m.data["needs_llm"] = [p for p in record.needs_llm if get_path(m.data, p) is None]
     m.data["evidence"] = {k: v.model_dump() for k, v in m.evidence.items()}
     m.data["checks"] = [c.model_dump() for c in m.checks]
     return Record.model_validate(m.data)

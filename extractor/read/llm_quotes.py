@@ -72,11 +72,16 @@ class QuoteIndex:
         return QuoteSpan(start, end, self.text[start:end])
 
     def injected(self, span: QuoteSpan) -> bool:
-        """True when the line(s) around the span read like an instruction to the model."""
-        line_start = self.text.rfind("\n", 0, span.start) + 1
-        line_end = self.text.find("\n", span.end)
-        line = self.text[line_start:line_end if line_end >= 0 else len(self.text)]
-        return bool(INJECTION.search(line))
+        """True when the clause(s) the span covers read like an instruction to the model."""
+        start, end = span.start, span.end
+        while start > 0 and self.text[start - 1] not in _CLAUSE_END:
+            start -= 1
+        while end < len(self.text) and self.text[end] not in _CLAUSE_END:
+            end += 1
+        return bool(INJECTION.search(self.text[start:end]))
+
+
+_CLAUSE_END = frozenset("，,。；;！!？?\n")
 
 
 def ground(index: QuoteIndex, quote: str | None, value: object, path: str,

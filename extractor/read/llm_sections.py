@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 # A top-level heading: a line that starts (no table indent) with 一、… 十、 and is short prose.
-_HEADING = re.compile(r"^[ \u3000]*[一二三四五六七八九十]{1,3}[、．.]\s*\S")
+_HEADING = re.compile(r"^[^\S\t\n]*(?:\[bookmark:[^\]]*\][^\S\t\n]*)?[一二三四五六七八九十]{1,3}[、．.]\s*\S")
 _TABLE_LINE = re.compile(r"^\t|\t|\|")
 _STATS_TABLE = re.compile(r"^.{0,40}(统计表|情况统计|统计指标)")
 
@@ -21,7 +21,7 @@ class Section:
 
 def split_sections(text: str) -> list[Section]:
     """The preamble and every top-level section, in order, covering the whole text."""
-    cuts = [0]
+    cuts = [0]  # a heading line may carry a DOCX bookmark: "[bookmark: _GoBack]三、…"
     pos = 0
     for line in text.splitlines(keepends=True):
         if _HEADING.match(line) and not _TABLE_LINE.search(line) and len(line.strip()) <= 40:
@@ -44,13 +44,18 @@ def prose_only(text: str) -> str:
                    if line.strip() and not _TABLE_LINE.search(line))
 
 
-def sections_with(sections: list[Section], keywords: tuple[str, ...], prose: bool = True) -> list[Section]:
-    """Sections whose (prose) text mentions any keyword."""
+def sections_with(sections: list[Section], keywords: tuple[str, ...], paragraphs: bool = True) -> list[Section]:
+    """Sections whose prose mentions any keyword; with ``paragraphs``, only their heading and the
+    prose lines (paragraphs) that mention one — a prose figure is stated within its sentence."""
     out = []
     for s in sections:
-        body = prose_only(s.text) if prose else s.text
-        if any(k in body for k in keywords):
-            out.append(Section(s.title, s.start, s.end, body))
+        body = prose_only(s.text)
+        if not any(k in body for k in keywords):
+            continue
+        if paragraphs:
+            lines = body.splitlines(keepends=True)
+            body = lines[0] + "".join(line for line in lines[1:] if any(k in line for k in keywords))
+        out.append(Section(s.title, s.start, s.end, body))
     return out
 
 

@@ -348,8 +348,10 @@ def summary_tasks(text: str, fields: tuple[str, ...]) -> list[Task]:
     sections = split_sections(text)
     keywords = tuple(k for f in fields if f not in META_FIELDS for k in field_keywords(f))
     parts = sections_with(sections, keywords) if keywords else []
-    if any(f in META_FIELDS for f in fields) and sections and sections[0] not in parts:
-        parts = [sections[0]] + [p for p in parts if p.start != sections[0].start]
+    if any(f in META_FIELDS for f in fields) and sections:  # the title and preamble name them
+        head = sections[0]
+        parts = [Section(head.title, head.start, head.end, head.text[:600])] + \
+            [p for p in parts if p.start != head.start]
     parts = parts or sections
     prompt = load_prompt("summary")
     model = summary_model(fields)
