@@ -1,0 +1,143 @@
+"""The review UI in a real browser (headless Chromium via selenium) against `nianbao serve`:
+open the queue, open the flagged record, see where the wrong cell was read, fix it, watch the
+violation clear live, save with a reason, approve with the keyboard, find the value in the export."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from extractor.store import open_store
+from review_fixtures import ROOT, WRONG_CELL, extracted_flagged, sample, settings_for
+
+pytestmark = pytest.mark.browser
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def browser(tmp_path):
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.skip("needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver): "
+                    "apt-get install -y chromium chromium-driver")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1600,1000"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture()
+def server(tmp_path):
+    """`nianbao serve` on a free 127.0.0.1 port over a store holding one flagged and one clean record."""
+    settings = settings_for(tmp_path)
+    store = open_store(settings)
+    record, raw, text = extracted_flagged(settings)
+    flagged_id = store.save_record(record, content=raw, text=text)
+    store.engine.dispose()
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NIANBAO_TOKEN": ""}
+    proc = subprocess.Popen([sys.executable, "-m", "extractor", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--data-dir", str(settings.data_dir), "--llm", "off"],
+                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail(f"server did not start: {proc.stderr.read().decode(errors='replace')}")
+    clean = sample("003_e296cff3f23d13d6.txt")
+    httpx.post(f"{base}/api/records", files={"file": (clean.name, clean.read_bytes())}, timeout=60).raise_for_status()
+    yield base, flagged_id, record
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def wait_for(driver, condition, timeout=10.0, message="condition"):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(condition, message)
+
+
+def test_review_a_flagged_record_in_the_browser(browser, server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    base, flagged_id, record = server
+    span = record.evidence[WRONG_CELL]
+    right_value = span.text.strip()
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    browser.get(f"{base}/queue")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#queue-table tbody tr[data-id]")
+    assert [int(r.get_attribute("data-id")) for r in rows][0] == flagged_id  # riskiest first
+    rows[0].find_element(By.CSS_SELECTOR, "a.open").click()
+    wait_for(browser, lambda d: d.current_url.endswith(f"/records/{flagged_id}"), message="record page")
+
+    cell = browser.find_element(By.CSS_SELECTOR, f'td.cell[data-path="{WRONG_CELL}"]')
+    assert "violated" in cell.get_attribute("class")
+    assert int(browser.find_element(By.ID, "eq-count").text) > 0
+    box = cell.find_element(By.TAG_NAME, "input")
+    assert box.get_attribute("value") == str(int(right_value) + 7)
+
+    box.click()  # the evidence of the cell is highlighted in the source pane and scrolled to
+    mark = wait_for(browser, lambda d: d.find_elements(By.ID, "evidence-mark"), message="evidence mark")[0]
+    assert mark.text == span.text
+    assert browser.execute_script(
+        "const m = document.getElementById('evidence-mark'), p = document.getElementById('source');"
+        "const a = m.getBoundingClientRect(), b = p.getBoundingClientRect();"
+        "return a.top >= b.top && a.bottom <= b.bottom;"), "evidence not scrolled into view"
+
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(right_value)
+    wait_for(browser, lambda d: "violated" not in cell.get_attribute("class"), message="violation cleared")
+    assert browser.find_element(By.ID, "eq-count").text == "0"
+    assert "edited" in cell.get_attribute("class")
+    browser.save_screenshot(str(ARTIFACTS / "review-edited.png"))
+
+    browser.find_element(By.ID, "reviewer").send_keys("ann")
+    browser.find_element(By.ID, "reason").send_keys("misread 予以公开 自然人")
+    browser.find_element(By.ID, "save").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "version").text == "2", message="saved version 2")
+    cell = browser.find_element(By.CSS_SELECTOR, f'td.cell[data-path="{WRONG_CELL}"]')
+    assert "corrected" in cell.get_attribute("class") and "violated" not in cell.get_attribute("class")
+    assert "misread" in browser.find_element(By.ID, "corrections").text
+    browser.save_screenshot(str(ARTIFACTS / "review-saved.png"))
+
+    browser.find_element(By.TAG_NAME, "body").send_keys("a")  # approve with the keyboard
+    wait_for(browser, lambda d: f"/records/{flagged_id}" not in d.current_url, message="moved on after approve")
+
+    detail = httpx.get(f"{base}/api/records/{flagged_id}").json()
+    assert detail["review_status"] == "approved" and detail["approved_by"] == "ann"
+    rows = {int(r["record_id"]): r for r in csv.DictReader(io.StringIO(
+        httpx.get(f"{base}/api/export", params={"format": "csv"}).content.decode("utf-8-sig")))}
+    assert rows[flagged_id][WRONG_CELL] == right_value
+    assert rows[flagged_id]["corrected_fields"] == WRONG_CELL
+    assert (ARTIFACTS / "review-saved.png").stat().st_size > 10_000
