@@ -3,7 +3,7 @@ write the HTML report. ``extractor/cli.py`` parses the options and calls :func:`
 from __future__ import annotations
 
 import logging
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,12 +44,34 @@ def make_settings(opts: EvalOptions):
     overrides = {"llm": opts.llm}
     if opts.model:
         overrides["llm_model"] = opts.model
-    if opts.prompts is not None:
-        if "prompts_dir" in Settings.model_fields:
-            overrides["prompts_dir"] = opts.prompts
-        else:
-            log.warning("this build's settings have no prompts_dir; --prompts is only recorded")
-    return Settings(**overrides)
+    if opts.prompts is not None and "prompts_dir" in Settings.model_fields:
+        overrides["prompts_dir"] = opts.prompts
+    try:
+        return Settings(**overrides)
+    except ValueError as exc:  # pydantic's ValidationError: a bad option or NIANBAO_* variable
+        raise EvalError(f"invalid settings: {exc}") from exc
+
+
+@contextmanager
+def prompt_set(prompts: Path | None, settings):
+    """Use the prompt files of ``prompts`` for this run. When the settings carry no prompt folder,
+    the LLM tasks' default folder is pointed there for the duration of the run."""
+    if prompts is None or "prompts_dir" in type(settings).model_fields:
+        yield
+        return
+    if not Path(prompts).is_dir():
+        raise EvalError(f"--prompts {prompts} is not a folder of prompt files")
+    try:
+        from extractor.read import llm_tasks
+    except ImportError:
+        yield
+        return
+    saved = (llm_tasks.PROMPT_DIR, llm_tasks.load_prompt.__defaults__)
+    llm_tasks.PROMPT_DIR, llm_tasks.load_prompt.__defaults__ = Path(prompts), (Path(prompts),)
+    try:
+        yield
+    finally:
+        llm_tasks.PROMPT_DIR, llm_tasks.load_prompt.__defaults__ = saved
 
 
 def make_reader(settings):
@@ -78,7 +100,8 @@ def run_eval(opts: EvalOptions, console: Console) -> RunResult:
     reader = make_reader(settings)
     if reader is None and opts.llm != "off":
         console.print("[yellow]no LLM endpoint configured: evaluating the rules reader only[/yellow]")
-    with console.status("evaluating", spinner="dots") if not opts.quiet else nullcontext():
+    status = console.status("evaluating", spinner="dots") if not opts.quiet else nullcontext()
+    with status, prompt_set(opts.prompts, settings):
         result = run_cases(cases, settings, reader)
     name = Path(opts.out).stem if opts.out else default_run_name()
     result.run["meta"] = run_meta(name, settings, opts.prompts, opts.dataset, result.run["documents"])

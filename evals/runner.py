@@ -78,6 +78,7 @@ def evaluate_case(case: Case, settings, llm) -> tuple[dict, DocContext]:
         "seconds": round(seconds, 3),
         "llm_calls": record.extracted_by.llm_calls,
         "tokens": record.extracted_by.tokens,
+        "cache_hits": record.extracted_by.cache_hits,
         "versions": {"reader": record.extracted_by.reader_version,
                      "prompt": record.extracted_by.prompt_version,
                      "model": record.extracted_by.model},

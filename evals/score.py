@@ -168,6 +168,7 @@ def usage_metrics(docs: dict[str, dict]) -> dict[str, float | None]:
     return {
         "llm.calls_per_doc": ratio(sum(d.get("llm_calls", 0) for d in docs.values()), n),
         "llm.tokens_per_doc": ratio(sum(d.get("tokens", 0) for d in docs.values()), n),
+        "llm.cache_hits_per_doc": ratio(sum(d.get("cache_hits", 0) for d in docs.values()), n),
         "time.seconds_per_doc": ratio(sum(d.get("seconds", 0.0) for d in docs.values()), n),
     }
 

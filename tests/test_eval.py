@@ -297,3 +297,51 @@ def test_committed_baseline_matches_the_offline_eval(tmp_path):
 
 def test_table_fields_cover_the_scored_cells(gold):
     assert len(table_fields()) == 10 + 175 + 15
+
+
+def test_cli_eval_with_an_llm_counts_calls_and_reuses_the_cache(small_dataset, tmp_path, monkeypatch):
+    """``--llm auto`` against the scripted chat-completions server: LLM calls and tokens are
+    reported, the model is recorded, and an unchanged re-run is served from the cache."""
+    from fake_llm_server import Answer, FakeLlm
+
+    good = {
+        "proactive_total": {"value": 1776, "quote": "年内主动公开信息共1776条"},
+        "fee_collected_yuan": {"value": 0, "quote": "未发生政府信息公开方面的收费和减免事项"},
+        "npc_suggestions": {"value": 15, "quote": "人大代表建议15件"},
+        "cppcc_proposals": {"value": 40, "quote": "政协提案40件"},
+    }
+    manifest = json.loads((small_dataset / "manifest.json").read_text(encoding="utf-8"))
+    manifest["cases"] = [c for c in manifest["cases"] if c["id"] == "seed-000"]
+    (small_dataset / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with FakeLlm(default=lambda body: Answer(good)) as llm:
+        for key, value in {"NIANBAO_LLM_BASE_URL": llm.url, "NIANBAO_LLM_MODEL": "fake-model",
+                           "NIANBAO_LLM_API_KEY": "test", "NIANBAO_LLM_TIMEOUT": "5",
+                           "NIANBAO_MAX_RETRIES": "0", "NIANBAO_CACHE_DIR": str(tmp_path / "cache")}.items():
+            monkeypatch.setenv(key, value)
+        first = runner.invoke(app, ["eval", "--llm", "auto", "--dataset", str(small_dataset),
+                                    "--out", str(tmp_path / "llm.json")])
+        assert first.exit_code == 0, first.output
+        calls = len(llm.requests)
+        again = runner.invoke(app, ["eval", "--llm", "auto", "--dataset", str(small_dataset),
+                                    "--out", str(tmp_path / "again.json")])
+        assert again.exit_code == 0, again.output
+        assert len(llm.requests) == calls > 0  # the re-run costs no request
+    run = json.loads((tmp_path / "llm.json").read_text(encoding="utf-8"))
+    assert run["meta"]["model"] == "fake-model" and run["meta"]["llm"] == "auto"
+    assert run["metrics"]["llm.calls_per_doc"] > 0 and run["metrics"]["llm.tokens_per_doc"] > 0
+    assert run["metrics"]["summary.accuracy"] == 1.0
+    cached = json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))
+    assert cached["metrics"]["llm.calls_per_doc"] == 0
+    assert cached["metrics"]["summary.accuracy"] == 1.0
+
+
+def test_cli_eval_records_the_prompt_set(small_dataset, tmp_path):
+    prompts = tmp_path / "prompts-new"
+    prompts.mkdir()
+    (prompts / "summary.v2.md").write_text("new prompt", encoding="utf-8")
+    out = tmp_path / "p.json"
+    result = runner.invoke(app, ["eval", "--dataset", str(small_dataset), "--prompts", str(prompts),
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    meta = json.loads(out.read_text(encoding="utf-8"))["meta"]
+    assert list(meta["prompt_versions"]) == ["summary.v2.md"] and meta["reader_version"]
