@@ -14,7 +14,7 @@ from schemas import Record, Source
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "evalset"
 DOC_DIRS = (ROOT / "samples", SHARED / "docs")
-GOLD_DIR = SHARED / "gold"
+GOLD_DIRS = (ROOT / "evals" / "dataset" / "gold", SHARED / "gold")
 SAMPLE = "000_b3cbf005723c64d9.txt"  # gov2021, 表三 new.total = 3
 GOLD_EXTRA = ("doc", "provenance", "source_errors", "layout", "notes", "agency_aliases")
 WRONG_CELL = "requests.granted.natural_person"
@@ -42,8 +42,8 @@ def settings_for(tmp_path: Path, **extra) -> Settings:
 def gold_record(name: str = SAMPLE) -> tuple[Record, bytes, str]:
     """The hand-labelled record of a sample (checks filled in), its bytes and its text."""
     doc = sample(name)
-    gold_path = GOLD_DIR / (doc.stem + ".json")
-    if not gold_path.is_file():
+    gold_path = next((d / (doc.stem + ".json") for d in GOLD_DIRS if (d / (doc.stem + ".json")).is_file()), None)
+    if gold_path is None:
         pytest.skip(f"no gold for {name}")
     data = {k: v for k, v in json.loads(gold_path.read_text(encoding="utf-8")).items() if k not in GOLD_EXTRA}
     raw = doc.read_bytes()

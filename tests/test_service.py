@@ -301,3 +301,25 @@ def test_cli_export_and_promote(tmp_path, settings):
     assert as_record(gold).requests == record.requests
     again = runner.invoke(cli, ["promote", str(rid), "--dataset", str(dataset), "--data-dir", str(settings.data_dir)])
     assert isinstance(again.exception, ConfigError)
+
+
+def test_records_stored_by_a_cli_batch_show_their_source(tmp_path, settings):
+    """`nianbao extract --store` keeps only the path; the record page ingests the text on first view."""
+    from extractor.cli import app as cli
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    doc = sample()
+    (folder / doc.name).write_bytes(doc.read_bytes())
+    result = CliRunner().invoke(cli, ["extract", str(folder), "--store", "--data-dir", str(settings.data_dir),
+                                      "-o", str(tmp_path / "r.jsonl"), "-q", "--llm", "off"])
+    assert result.exit_code == 0, result.output
+    client = TestClient(create_app(settings))
+    [item] = client.get("/api/records").json()["items"]
+    detail = client.get(f"/api/records/{item['id']}").json()
+    assert "泰安市人力资源和社会保障局" in detail["document"]["text"]
+    span = detail["record"]["evidence"]["requests.new.total"]
+    assert detail["document"]["text"][span["start"]:span["end"]] == span["text"]
+    original = client.get(f"/api/records/{item['id']}/document")
+    assert original.status_code == 200 and original.content == doc.read_bytes()
+    assert client.get(f"/api/records/{item['id']}/document?text=1").text == detail["document"]["text"]

@@ -106,7 +106,7 @@ def test_risk_order_and_filters(store):
     record, raw, text = gold_record()
     clean = record.model_copy(update={"checks": [], "status": "ok"})
     flagged = with_checks(misread(record), text)
-    disagree = clean.model_copy(update={"checks": [Check(rule="llm.disagreement", severity="warning",
+    disagree = clean.model_copy(update={"checks": [Check(rule="llm.disagreement", severity="error",
                                                          cells=["requests.new.total"], message="x")]})
     missing = clean.model_copy(update={"needs_llm": ["summary.proactive_total"]})
     failed = Record.model_validate({"source": {"path": "bad.pdf", "sha256": "f" * 64}, "status": "failed",

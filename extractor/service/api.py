@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, File, Header, Query, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -118,13 +119,15 @@ def get_document(request: Request, record_id: int, text: bool = False) -> Respon
     doc = st.store.get_document(sr.sha256)
     if doc is None:
         raise ApiError(404, f"record {record_id} has no stored document")
+    disposition = {"Content-Disposition": "attachment; filename*=UTF-8''" + _quote(doc.filename)}
+    if not text and doc.content is None and doc.path and Path(doc.path).is_file():
+        return FileResponse(doc.path, media_type="application/octet-stream", headers=disposition)
     if text or doc.content is None:
         body = document_text(st.store, st.settings, sr.sha256)
         if body is None:
             raise ApiError(404, f"the document of record {record_id} is not available")
         return Response(body, media_type="text/plain; charset=utf-8")
-    return Response(doc.content, media_type="application/octet-stream",
-                    headers={"Content-Disposition": "attachment; filename*=UTF-8''" + _quote(doc.filename)})
+    return Response(doc.content, media_type="application/octet-stream", headers=disposition)
 
 
 def _quote(name: str) -> str:

@@ -10,12 +10,14 @@ DISAGREEMENT_PREFIX = "llm.disagree"
 
 
 def risk_of(record: Record) -> int:
-    """Failed records and error checks first, then LLM/reader disagreements, then records with
-    missing (null) values or warnings, then clean records."""
+    """Failed records and error checks first, then LLM/reader disagreements (``llm.disagreement``,
+    an error too, but the reader's value is usually right), then records with missing (null)
+    values or warnings, then clean records."""
     checks = record.checks
-    if record.status == "failed" or any(c.severity == "error" for c in checks):
+    disagreements = [c for c in checks if c.rule.startswith(DISAGREEMENT_PREFIX)]
+    if record.status == "failed" or any(c.severity == "error" and c not in disagreements for c in checks):
         return ERROR
-    if any(c.rule.startswith(DISAGREEMENT_PREFIX) for c in checks):
+    if disagreements:
         return DISAGREEMENT
     if record.needs_llm or checks or record.template == "unknown" or has_null_cells(record):
         return MISSING
