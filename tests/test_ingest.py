@@ -620,3 +620,15 @@ def test_docx_raw_markup_grid_before_hmerge_sdt_fallback_and_deletions(tmp_path)
         "</w:tbl>" + w_p("结束"))
     doc = ingest_file(write(tmp_path, "r.docx", raw_docx(body, "word/document2.xml")), SETTINGS)
     assert doc.text == "标题\n保留框\n\n行政复议\t\t诉讼\n\t维持\t\n1\t\t2\n\n结束"
+
+
+def test_html_with_thousands_of_unclosed_inline_tags_loses_no_text(tmp_path):
+    html = "<html><body><p>开始</p>" + "<font color=red>字" * 3000 + "<p>结束</p></body></html>"
+    doc = ingest_file(write(tmp_path, "deep.html", html), SETTINGS)
+    assert doc.text == "开始\n" + "字" * 3000 + "\n结束" and doc.warnings == []
+
+
+def test_html_nested_beyond_the_parser_limit_warns(tmp_path):
+    html = "<html><body>" + "<div>字" * 3000 + "</body></html>"
+    doc = ingest_file(write(tmp_path, "deep.html", html), SETTINGS)
+    assert doc.text.startswith("字\n字") and "nests more than" in doc.warnings[0]

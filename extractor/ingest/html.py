@@ -3,7 +3,8 @@
 The encoding comes from a BOM, then the page's own meta charset, then detection (see ``text``).
 Scripts, styles and the head are dropped. A table that contains another table is a layout
 wrapper (common on government sites): its cells are read as ordinary blocks, and the inner tables
-become TAB rows. Written as one pass over the plain lxml tree so a 15 KB report takes a few ms.
+become TAB rows. Written as one iterative pass over the plain lxml tree, so a 15 KB report takes
+a few ms and a page nested thousands deep cannot overflow the stack.
 """
 from __future__ import annotations
 
@@ -28,22 +29,28 @@ _BLOCK = frozenset({
     "p", "section", "summary", "ul", "caption", "tr", "td", "th", "thead", "tbody",
     "tfoot", "table", "option"})
 _ROW_GROUPS = frozenset({"thead", "tbody", "tfoot"})
+_NOT_CHAINABLE = _SKIP | {"", "br", "table", "pre"}
 _SPACES = re.compile(r"[ \t\r\n\f]+")
 # Source line breaks inside CJK text are not spaces (CSS Text 3 segment-break rule).
 _CJK_SEGMENT_BREAK = re.compile(f"(?<=[{CJK_CHARS}])[ \t\f]*\n[ \t\r\n\f]*(?=[{CJK_CHARS}])")
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_INLINE_TAGS = re.compile(
+    r"</?(?:font|span|b|i|u|s|em|strong|small|big|a|sup|sub|o:p|strike|ins|del)\b[^>]*>",
+    re.IGNORECASE)
+_MAX_DEPTH = 2000  # libxml2's limit with huge_tree
+_MAX_TABLE_NESTING = 20  # deeper tables are read as plain blocks (bounds the recursion)
 
 
 def ingest_html(data: bytes, name: str) -> Ingested:
     """Normalized text of an HTML document."""
     text, encoding = decode_bytes(data, name, declared=_declared_charset(data))
     log.debug("%s decoded as %s", name, encoding)
-    root = _parse(text, name)
+    root, warnings = _parse(text, name)
     builder = TextBuilder()
-    _Walker(builder).block(root)
-    return Ingested(text=builder.text())
+    _Walker(builder).walk(root)
+    return Ingested(text=builder.text(), warnings=warnings)
 
 
 def _declared_charset(data: bytes) -> str | None:
@@ -51,9 +58,24 @@ def _declared_charset(data: bytes) -> str | None:
     return match.group(1).decode("ascii", "ignore") if match else None
 
 
-def _parse(text: str, name: str):
+def _parse(text: str, name: str) -> tuple[etree._Element, list[str]]:
+    """The element tree, and a warning if the page nests too deep for the parser.
+
+    libxml2 silently drops everything below ~2000 levels of nesting; pages with thousands of
+    unclosed <font>/<span> tags reach that. Those inline tags carry no structure, so the page is
+    parsed again without them before giving up with a warning."""
     text = _XML_DECL.sub("", normalize_newlines(text), count=1)
-    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    root, too_deep = _parse_tree(text, name)
+    if too_deep:
+        root, too_deep = _parse_tree(_INLINE_TAGS.sub("", text), name)
+    warnings = [f"the HTML nests more than {_MAX_DEPTH} elements deep; text below that depth "
+                "is lost — save the page again from a browser"] if too_deep else []
+    return root, warnings
+
+
+def _parse_tree(text: str, name: str) -> tuple[etree._Element, bool]:
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
+                              huge_tree=True)
     try:
         root = etree.fromstring(text, parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
@@ -64,7 +86,8 @@ def _parse(text: str, name: str):
         raise InputDocumentError(
             f"{name}: the HTML could not be parsed ({error}); save the page again from a browser "
             "or supply the report as DOCX/PDF")
-    return root
+    too_deep = any("depth" in entry.message.lower() for entry in parser.error_log)
+    return root, too_deep
 
 
 def _tag(el) -> str:
@@ -73,11 +96,13 @@ def _tag(el) -> str:
 
 
 class _Walker:
-    """Walks the tree once, feeding inline text into the current line and blocks into lines."""
+    """Walks a tree once (iteratively: pages can nest thousands deep), feeding inline text into
+    the current line and blocks into lines."""
 
-    def __init__(self, builder: TextBuilder) -> None:
+    def __init__(self, builder: TextBuilder, table_depth: int = 0) -> None:
         self.builder = builder
         self.inline: list[str] = []
+        self.table_depth = table_depth
 
     def flush(self) -> None:
         if self.inline:
@@ -85,31 +110,38 @@ class _Walker:
             self.builder.add_line(_SPACES.sub(" ", text))
             self.inline = []
 
-    def block(self, el) -> None:
-        """Walk ``el``'s content (not its tail)."""
+    def walk(self, top) -> None:
+        """Walk ``top``'s content (not its tail) and flush the last line."""
+        events = etree.iterwalk(top, events=("start", "end"))
+        for event, el in events:
+            if event == "start":
+                if self.start(el):
+                    events.skip_subtree()
+            elif el is not top:
+                self.end(el)
+        self.flush()
+
+    def start(self, el) -> bool:
+        """Handle an element's start; True when its content was consumed here."""
+        tag = _tag(el)
+        if not tag or tag in _SKIP:
+            return True
+        if tag == "br" or tag in _BLOCK:
+            self.flush()
+        if tag == "table" and self.table_depth < _MAX_TABLE_NESTING:
+            self.table(el)
+            return True
+        if tag == "pre":
+            for line in "".join(el.itertext()).split("\n"):
+                self.builder.add_line(line)
+            return True
         if el.text:
             self.inline.append(el.text)
-        for child in el:
-            self.element(child)
+        return False
 
-    def element(self, el) -> None:
-        tag = _tag(el)
-        if tag and tag not in _SKIP:
-            if tag == "br":
-                self.flush()
-            elif tag == "table":
-                self.flush()
-                self.table(el)
-            elif tag == "pre":
-                self.flush()
-                for line in "".join(el.itertext()).split("\n"):
-                    self.builder.add_line(line)
-            elif tag in _BLOCK:
-                self.flush()
-                self.block(el)
-                self.flush()
-            else:
-                self.block(el)
+    def end(self, el) -> None:
+        if _tag(el) in _BLOCK:
+            self.flush()
         if el.tail:
             self.inline.append(el.tail)
 
@@ -118,9 +150,7 @@ class _Walker:
         if any(True for _ in el.iterdescendants("table")):
             for row in rows:  # a layout wrapper: read its cells as blocks
                 for cell in row:
-                    self.flush()
-                    self.block(cell)
-                    self.flush()
+                    _Walker(self.builder, self.table_depth + 1).walk(cell)
             return
         self.builder.add_table(resolve_grid([[_span_cell(c) for c in row] for row in rows]))
 
@@ -157,10 +187,20 @@ def _span(value: str | None) -> int:
 
 def _cell_text(td) -> str:
     """A cell's text with its block/br structure as newlines (``clean_cell`` joins them)."""
-    if not len(td):
-        return td.text or ""
+    simple = _single_text(td)
+    if simple is not None:
+        return simple
     builder = TextBuilder()
-    walker = _Walker(builder)
-    walker.block(td)
-    walker.flush()
+    _Walker(builder, _MAX_TABLE_NESTING).walk(td)
     return "\n".join(builder.lines)
+
+
+def _single_text(el) -> str | None:
+    """Fast path for the usual cell, a chain like <td><p><span>text</span></p></td>: its text."""
+    while len(el):
+        child = el[0]
+        if len(el) > 1 or _tag(child) in _NOT_CHAINABLE or (el.text or "").strip() \
+                or (child.tail or "").strip():
+            return None
+        el = child
+    return el.text or ""
