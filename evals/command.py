@@ -55,7 +55,7 @@ def make_settings(opts: EvalOptions):
 @contextmanager
 def prompt_set(prompts: Path | None, settings):
     """Use the prompt files of ``prompts`` for this run. When the settings carry no prompt folder,
-    the LLM tasks' default folder is pointed there for the duration of the run."""
+    the LLM tasks' prompt loader reads from ``prompts`` for the duration of the run."""
     if prompts is None or "prompts_dir" in type(settings).model_fields:
         yield
         return
@@ -66,12 +66,13 @@ def prompt_set(prompts: Path | None, settings):
     except ImportError:
         yield
         return
-    saved = (llm_tasks.PROMPT_DIR, llm_tasks.load_prompt.__defaults__)
-    llm_tasks.PROMPT_DIR, llm_tasks.load_prompt.__defaults__ = Path(prompts), (Path(prompts),)
+    original = llm_tasks.load_prompt
+    folder = Path(prompts)
+    llm_tasks.load_prompt = lambda task, prompt_dir=folder: original(task, prompt_dir)
     try:
         yield
     finally:
-        llm_tasks.PROMPT_DIR, llm_tasks.load_prompt.__defaults__ = saved
+        llm_tasks.load_prompt = original
 
 
 def make_reader(settings):

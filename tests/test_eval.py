@@ -326,6 +326,14 @@ def test_cli_eval_with_an_llm_counts_calls_and_reuses_the_cache(small_dataset, t
                                     "--out", str(tmp_path / "again.json")])
         assert again.exit_code == 0, again.output
         assert len(llm.requests) == calls > 0  # the re-run costs no request
+        prompts = tmp_path / "prompts-new"
+        shutil.copytree(Path(__file__).resolve().parents[1] / "prompts", prompts)
+        (prompts / "summary.v99.md").write_text("CANDIDATE PROMPT: read the figures.", encoding="utf-8")
+        candidate = runner.invoke(app, ["eval", "--llm", "auto", "--dataset", str(small_dataset),
+                                        "--prompts", str(prompts), "--no-save"])
+        assert candidate.exit_code == 0, candidate.output
+        assert len(llm.requests) > calls  # a new prompt is not served from the cache
+        assert "CANDIDATE PROMPT" in json.dumps(llm.requests[-1], ensure_ascii=False)
     run = json.loads((tmp_path / "llm.json").read_text(encoding="utf-8"))
     assert run["meta"]["model"] == "fake-model" and run["meta"]["llm"] == "auto"
     assert run["metrics"]["llm.calls_per_doc"] > 0 and run["metrics"]["llm.tokens_per_doc"] > 0
