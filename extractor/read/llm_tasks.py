@@ -7,6 +7,7 @@ Grounding and arithmetic problems are raised from the answer models' validators 
 document passed as validation context, so instructor re-asks the model with them."""
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -15,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from instructor import OpenAISchema
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
 from extractor.read.llm_quotes import QuoteIndex, QuoteSpan, ground, normalise
@@ -92,6 +94,9 @@ def load_prompt(task: str, prompt_dir: Path = PROMPT_DIR) -> Prompt:
 # ---------------------------------------------------------------------------------------------
 # Answer models
 # ---------------------------------------------------------------------------------------------
+_SCHEMAS: dict[type, dict[str, Any]] = {}
+
+
 @dataclass
 class Grounded:
     """One value of an answer, with where it was found (or why it was rejected)."""
@@ -102,11 +107,22 @@ class Grounded:
     problem: str | None = None
 
 
-class Answer(BaseModel):
+class Answer(OpenAISchema):
     """Base of every response model. With ``context={"index": QuoteIndex}`` validation grounds
-    every value and checks the arithmetic; violations raise, and instructor re-asks with them."""
+    every value and checks the arithmetic; violations raise, and instructor re-asks with them.
+
+    Subclassing instructor's ``OpenAISchema`` lets instructor use the model as is; its JSON schema
+    is built once per class (instructor asks for it several times per call)."""
 
     model_config = ConfigDict(extra="ignore")
+
+    @classmethod
+    def model_json_schema(cls, *args, **kwargs) -> dict[str, Any]:
+        if args or kwargs:
+            return super().model_json_schema(*args, **kwargs)
+        if cls not in _SCHEMAS:
+            _SCHEMAS[cls] = super().model_json_schema()
+        return copy.deepcopy(_SCHEMAS[cls])
 
     def grounded(self, index: QuoteIndex) -> list[Grounded]:
         raise NotImplementedError
