@@ -632,3 +632,24 @@ def test_html_nested_beyond_the_parser_limit_warns(tmp_path):
     html = "<html><body>" + "<div>字" * 3000 + "</body></html>"
     doc = ingest_file(write(tmp_path, "deep.html", html), SETTINGS)
     assert doc.text.startswith("字\n字") and "nests more than" in doc.warnings[0]
+
+
+def test_pdf_justification_gaps_are_no_spaces_but_column_gaps_are(tmp_path):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    text = pdf.beginText(72, 760)
+    text.setFont("STSong-Light", 12)
+    text.setCharSpace(4)  # Word-style justification: a third of an em between characters
+    text.textLine("如对本报告有疑问，请与办公室联系")
+    pdf.drawText(text)
+    pdf.setFont("STSong-Light", 12)
+    pdf.drawString(72, 730, "结果维持")
+    pdf.drawString(160, 730, "结果纠正")
+    pdf.save()
+    lines = lines_of(ingest_file(write(tmp_path, "j.pdf", buffer.getvalue()), SETTINGS))
+    assert lines == ["如对本报告有疑问，请与办公室联系", "结果维持 结果纠正"]

@@ -7,7 +7,7 @@ Three things PDF layout adds that the source document did not have are undone he
   they are ignored when finding tables — otherwise a page of prose becomes a one-column "table";
 - a visual line that wraps at the right margin is joined with the next one, so a paragraph is one
   line again (``2023年，我区在政`` + ``府网站…`` → one line);
-- justification spaces between two CJK characters (``邮 编 ：``) are removed; page-number lines
+- justification gaps between two CJK characters (``邮 编 ：``) are not spaces; page-number lines
   (``- 3 -``, ``第3页``) at the top or bottom of a page are dropped.
 A table split across pages stays two tables.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from extractor.errors import InputDocumentError
 from extractor.ingest.layout import (
-    CJK_CHARS, Ingested, TextBuilder, clean_cell, join_wrapped)
+    CJK_CHARS, Ingested, TextBuilder, clean_cell, is_cjk, join_wrapped)
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,8 @@ _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
     r"|\d{1,4}\s*/\s*\d{1,4}|\d{1,4})\s*$")
 MAX_RULING_THICKNESS = 2.0  # points; a filled box thicker than this is shading, not a border
+WORD_GAP = 0.15  # ems; a wider gap between two characters is a space
+JUSTIFICATION_GAP = 0.6  # ems; narrower gaps between CJK characters are justification, not space
 
 
 @dataclass
@@ -165,11 +167,36 @@ def _char_in_boxes(obj, boxes) -> bool:
 def _text_lines(page) -> list[_Line]:
     lines = []
     for line in page.extract_text_lines(return_chars=True):
-        text = _pdf_text(line["text"])
-        if text.strip():
-            size = line["chars"][0].get("size", 10.0) if line["chars"] else 10.0
+        chars = [c for c in line["chars"] if c["text"].strip()]
+        text = _line_text(chars)
+        if text:
+            size = chars[0].get("size", 10.0)
             lines.append(_Line(text, line["top"], line["x0"], line["x1"], size, page.width))
     return lines
+
+
+def _line_text(chars) -> str:
+    """A line's text from its characters, with a space wherever the gap between two characters
+    is a word gap — except the justification gaps Word puts between CJK characters
+    (``邮 编 ：``), which are narrower than a character. Wide gaps (table columns without
+    rulings) keep their space."""
+    parts: list[str] = []
+    prev = None
+    for char in chars:
+        if prev is not None and _is_word_gap(prev, char):
+            parts.append(" ")
+        parts.append(char["text"])
+        prev = char
+    return "".join(parts)
+
+
+def _is_word_gap(prev, char) -> bool:
+    size = max(prev.get("size", 10.0), 1.0)
+    gap = char["x0"] - prev["x1"]
+    if gap <= WORD_GAP * size:
+        return False
+    both_cjk = is_cjk(prev["text"][-1]) and is_cjk(char["text"][0])
+    return not (both_cjk and gap < JUSTIFICATION_GAP * size)
 
 
 def _pdf_text(text: str) -> str:
