@@ -96,6 +96,7 @@ def test_review_a_flagged_record_in_the_browser(browser, server):
     ARTIFACTS.mkdir(exist_ok=True)
 
     browser.get(f"{base}/queue")
+    browser.save_screenshot(str(ARTIFACTS / "queue.png"))
     rows = browser.find_elements(By.CSS_SELECTOR, "#queue-table tbody tr[data-id]")
     assert [int(r.get_attribute("data-id")) for r in rows][0] == flagged_id  # riskiest first
     rows[0].find_element(By.CSS_SELECTOR, "a.open").click()

@@ -2,6 +2,7 @@
 the version check refuses stale saves, the queue is ordered by risk."""
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -9,14 +10,28 @@ from sqlalchemy import func, select
 
 from extractor.store import Change, RecordFilter, VersionConflict, open_store
 from extractor.store.risk import DISAGREEMENT, ERROR, MISSING, OK, risk_of
-from extractor.store.tables import corrections, record_versions, records
+from extractor.store.tables import corrections, metadata, record_versions, records
 from schemas import Check, Record
 from review_fixtures import WRONG_CELL, gold_record, misread, settings_for, with_checks
 
 
-@pytest.fixture()
-def store(tmp_path):
-    return open_store(settings_for(tmp_path))
+POSTGRES_URL = os.environ.get("NIANBAO_TEST_DATABASE_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """The store on SQLite, and on PostgreSQL when NIANBAO_TEST_DATABASE_URL names a scratch
+    database (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/nianbao_test; it is wiped)."""
+    if request.param == "sqlite":
+        yield open_store(settings_for(tmp_path))
+        return
+    if not POSTGRES_URL:
+        pytest.skip("set NIANBAO_TEST_DATABASE_URL to a scratch PostgreSQL database to run this")
+    store = open_store(settings_for(tmp_path, database_url=POSTGRES_URL))
+    metadata.drop_all(store.engine)
+    metadata.create_all(store.engine)
+    yield store
+    store.engine.dispose()
 
 
 def test_sqlite_file_in_data_dir_uses_wal(tmp_path):
