@@ -210,6 +210,10 @@ def test_token_is_required_on_every_request(tmp_path):
     fresh = TestClient(client.app)
     assert fresh.get("/queue.json?token=s3cret").status_code == 200  # ?token= sets the cookie too
     assert fresh.get("/api/records").status_code == 200
+    browser = TestClient(client.app)
+    landing = browser.get("/queue?token=s3cret&status=ok", headers=HTML, follow_redirects=False)
+    assert landing.status_code == 303 and landing.headers["location"] == "/queue?status=ok"
+    assert browser.get("/queue?status=ok", headers=HTML).status_code == 200
 
 
 # -- pages -----------------------------------------------------------------------------------
@@ -269,6 +273,27 @@ def test_errors_share_one_shape(client):
     assert_error(client.get("/api/export?format=xls"), 422, "invalid_request")
     page = client.get("/records/12345", headers=HTML)
     assert page.status_code == 404 and "no record 12345" in page.text
+
+
+def test_internal_errors_keep_the_shape(settings):
+    app = create_app(settings)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    app.state.store.list_records = broken
+    client = TestClient(app, raise_server_exceptions=False)
+    err = assert_error(client.get("/api/records"), 500, "internal_error")
+    assert "boom" not in err["message"]
+
+
+def test_legacy_record_page_shows_its_indicator_table(client):
+    doc = sample("001_b866f9b967b7ab9b.txt")
+    made = upload(client, doc.name, doc.read_bytes()).json()
+    assert made["template"] == "legacy"
+    soup = BeautifulSoup(client.get(f"/records/{made['id']}", headers=HTML).text, "html.parser")
+    assert soup.find(id="table-legacy") and not soup.find(id="table-requests")
+    assert soup.find(id="table-summary").find_all("td", class_="cell")
 
 
 def test_openapi_docs(client):

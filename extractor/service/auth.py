@@ -61,7 +61,13 @@ class TokenMiddleware(BaseHTTPMiddleware):
             return respond(request, 401, "unauthorized",
                            "this service needs a token: send 'Authorization: Bearer <NIANBAO_TOKEN>' "
                            "(or log in at /login)", headers={"WWW-Authenticate": "Bearer"})
-        response = await call_next(request)
+        if from_query and request.method == "GET" and not path.startswith("/api") \
+                and "text/html" in request.headers.get("accept", ""):
+            # keep the token out of the address bar, history and logs from now on
+            query = "&".join(f"{k}={quote(v)}" for k, v in request.query_params.multi_items() if k != "token")
+            response = RedirectResponse(path + (f"?{query}" if query else ""), status_code=303)
+        else:
+            response = await call_next(request)
         if from_query:
             set_token_cookie(response, self.token)
         return response
