@@ -172,6 +172,14 @@ def test_upload_size_limit(tmp_path):
     assert err["details"]["max_upload_mb"] == 0.01 and "NIANBAO_MAX_UPLOAD_MB" in err["message"]
     medium = upload(client, "medium.txt", b"x" * 30_000)  # inside the envelope margin: counted while read
     assert_error(medium, 413, "upload_too_large")
+    def streamed():  # no Content-Length: counted as it arrives
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="s.txt"\r\n\r\n'
+        for _ in range(300):
+            yield b"x" * 10_000
+        yield b"\r\n--b--\r\n"
+
+    chunked = client.post("/api/records", content=streamed(), headers={"content-type": "multipart/form-data; boundary=b"})
+    assert_error(chunked, 413, "upload_too_large")
     assert client.get("/api/records").json()["total"] == 0
 
 

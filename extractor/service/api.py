@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from extractor.export.records import MEDIA_TYPES, export_store
-from extractor.service.errors import ApiError
+from extractor.service.errors import ApiError, too_large_message
 from extractor.service.review import apply_changes, extract_upload, live_check, recheck
 from extractor.service.views import document_text, filter_from, record_detail, record_summary
 
@@ -63,9 +63,7 @@ def read_upload(upload: UploadFile, limit_mb: float) -> bytes:
 
 
 def upload_too_large(limit_mb: float) -> ApiError:
-    return ApiError(413, f"the upload is larger than the {limit_mb:g} MB allowed; split or compress "
-                         "the report, or raise NIANBAO_MAX_UPLOAD_MB", code="upload_too_large",
-                    details={"max_upload_mb": limit_mb})
+    return ApiError(413, too_large_message(limit_mb), code="upload_too_large", details={"max_upload_mb": limit_mb})
 
 
 @router.post("/records", status_code=201, summary="Upload a report and extract it")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from extractor.service import api, pages
 from extractor.service.auth import TokenMiddleware
-from extractor.service.errors import error_body, install_error_handlers
+from extractor.service.errors import error_body, install_error_handlers, too_large_message
 from extractor.settings import Settings
 from extractor.store import Store, open_store
 
@@ -35,7 +36,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(pages.router)
-    install_upload_limit(app, settings.max_upload_mb)
+    app.add_middleware(UploadLimitMiddleware, limit_mb=settings.max_upload_mb)
     if settings.token:
         app.add_middleware(TokenMiddleware, token=settings.token)
     return app
@@ -52,21 +53,39 @@ def make_llm(settings: Settings):
     return LlmReader(settings)
 
 
-def install_upload_limit(app: FastAPI, limit_mb: float) -> None:
-    """Refuse an oversized upload from its Content-Length, before reading the body (the upload
-    handler also counts the bytes, for clients that send none)."""
-    from fastapi.responses import JSONResponse
+def upload_envelope(limit_mb: float) -> int:
+    """The largest request body: the upload limit plus room for the multipart envelope."""
+    return int(limit_mb * MB) + 64 * 1024
 
-    limit = int(limit_mb * MB) + 64 * 1024  # room for the multipart envelope
 
-    @app.middleware("http")
-    async def _limit(request: Request, call_next):
-        if request.method in ("POST", "PUT", "PATCH"):
-            length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) > limit:
-                return JSONResponse(error_body(
-                    413, "upload_too_large",
-                    f"the upload is larger than the {limit_mb:g} MB allowed; split or compress the "
-                    "report, or raise NIANBAO_MAX_UPLOAD_MB", {"max_upload_mb": limit_mb}),
-                    status_code=413, headers={"Connection": "close"})
-        return await call_next(request)
+class UploadLimitMiddleware:
+    """Refuse an oversized request body: at once from its Content-Length, or, for a body sent
+    without one, as soon as the bytes received pass the limit (nothing more is read or spooled).
+    The upload handler counts the file itself too, against the exact limit."""
+
+    def __init__(self, app, limit_mb: float):
+        self.app = app
+        self.limit_mb = limit_mb
+        self.limit = upload_envelope(limit_mb)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.limit:
+            response = JSONResponse(error_body(413, "upload_too_large", too_large_message(self.limit_mb),
+                                               {"max_upload_mb": self.limit_mb}),
+                                    status_code=413, headers={"Connection": "close"})
+            return await response(scope, receive, send)
+        received = 0
+
+        async def counted():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise HTTPException(413, too_large_message(self.limit_mb))
+            return message
+
+        await self.app(scope, counted, send)

@@ -34,6 +34,11 @@ class ApiError(Exception):
         self.details = details
 
 
+def too_large_message(limit_mb: float) -> str:
+    return (f"the upload is larger than the {limit_mb:g} MB allowed; split or compress the report, "
+            "or raise NIANBAO_MAX_UPLOAD_MB")
+
+
 def error_body(status: int, code: str, message: str, details=None) -> dict:
     body = {"status": status, "code": code, "message": message}
     if details is not None:
@@ -64,6 +69,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 413:  # the framework's body limit, for a body without Content-Length
+            limit = request.app.state.settings.max_upload_mb
+            return respond(request, 413, "upload_too_large", too_large_message(limit), {"max_upload_mb": limit})
         message = exc.detail if isinstance(exc.detail, str) else CODES.get(exc.status_code, "error")
         return respond(request, exc.status_code, CODES.get(exc.status_code, "error"), message,
                        headers=getattr(exc, "headers", None))
