@@ -100,6 +100,8 @@ def extract(
                 repo.save_record(record, settings.extraction_config)
             records.append(_slim(record))
             progress.advance(task)
+            if llm_reader is not None:
+                progress.update(task, description=f"extracting · {_llm_totals(records)}")
     if csv:
         from extractor.export.csv import write_csv
 
@@ -155,9 +157,17 @@ def _print_summary(records: list[Record], skipped: int, output: Path) -> None:
     for r in records:
         if r.status == "failed":
             err.print(f"[red]failed[/red] {r.source.path}: {r.error}")
+    if any(r.extracted_by.method == "rules+llm" for r in records):
+        err.print(_llm_totals(records))
     needs = Counter(p for r in records for p in r.needs_llm)
     if needs:
         err.print(f"fields left for an LLM: {', '.join(f'{k} ({v})' for k, v in needs.most_common(8))}")
+
+
+def _llm_totals(records: list[Record]) -> str:
+    by = [r.extracted_by for r in records]
+    return (f"LLM calls {sum(b.llm_calls for b in by)}, cache hits {sum(b.cache_hits for b in by)}, "
+            f"tokens {sum(b.tokens for b in by)}")
 
 
 @app.command()
