@@ -551,12 +551,17 @@ REAL_PDF_ROWS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(REAL_PDF_ROWS))
-def test_real_pdfs_yield_the_statistics_rows(name):
+@functools.cache
+def real_pdf(name: str):
     path = EXTERNAL / name
     if not path.exists():
         pytest.skip("evalset-external not present")
-    doc = ingest_file(path, SETTINGS)
+    return ingest_file(path, SETTINGS)
+
+
+@pytest.mark.parametrize("name", sorted(REAL_PDF_ROWS))
+def test_real_pdfs_yield_the_statistics_rows(name):
+    doc = real_pdf(name)
     lines = lines_of(doc)
     for row in REAL_PDF_ROWS[name]:
         assert row in lines, row
@@ -567,10 +572,7 @@ def test_real_pdfs_yield_the_statistics_rows(name):
 
 
 def test_real_pdf_prose_is_reflowed_into_paragraph_lines():
-    path = EXTERNAL / "hongze_gov_2023.pdf"
-    if not path.exists():
-        pytest.skip("evalset-external not present")
-    lines = lines_of(ingest_file(path, SETTINGS))
+    lines = lines_of(real_pdf("hongze_gov_2023.pdf"))
     assert "（二）依申请公开情况。进一步规范依申请公开流程，畅通依申请公开受理渠。2023 年全区受理" \
            "政府信息公开申请 21 件，均在法定期限答复。" in lines
     assert "一、总体情况" in lines and "二、主动公开政府信息情况" in lines
@@ -653,3 +655,9 @@ def test_pdf_justification_gaps_are_no_spaces_but_column_gaps_are(tmp_path):
     pdf.save()
     lines = lines_of(ingest_file(write(tmp_path, "j.pdf", buffer.getvalue()), SETTINGS))
     assert lines == ["如对本报告有疑问，请与办公室联系", "结果维持 结果纠正"]
+
+
+def test_html_hidden_content_is_dropped_and_captions_kept(tmp_path):
+    html = ('<body><p style="display: none">隐藏</p><div hidden>也隐藏</div><p>正文</p>'
+            "<table><caption>表三</caption><tr><td>规章</td><td>0</td></tr></table></body>")
+    assert ingest_file(write(tmp_path, "h.html", html), SETTINGS).text == "正文\n表三\n\n规章\t0"

@@ -124,7 +124,7 @@ class _Walker:
     def start(self, el) -> bool:
         """Handle an element's start; True when its content was consumed here."""
         tag = _tag(el)
-        if not tag or tag in _SKIP:
+        if not tag or tag in _SKIP or _hidden(el):
             return True
         if tag == "br" or tag in _BLOCK:
             self.flush()
@@ -146,6 +146,8 @@ class _Walker:
             self.inline.append(el.tail)
 
     def table(self, el) -> None:
+        for caption in el.iterchildren("caption", "CAPTION"):
+            _Walker(self.builder, _MAX_TABLE_NESTING).walk(caption)
         rows = list(_table_rows(el))
         if any(True for _ in el.iterdescendants("table")):
             for row in rows:  # a layout wrapper: read its cells as blocks
@@ -153,6 +155,14 @@ class _Walker:
                     _Walker(self.builder, self.table_depth + 1).walk(cell)
             return
         self.builder.add_table(resolve_grid([[_span_cell(c) for c in row] for row in rows]))
+
+
+def _hidden(el) -> bool:
+    """Content the page hides (``hidden``, ``display:none``) is not part of the report."""
+    if el.get("hidden") is not None:
+        return True
+    style = el.get("style")
+    return bool(style) and "display:none" in style.replace(" ", "").lower()
 
 
 def _table_rows(table):
