@@ -661,3 +661,11 @@ def test_html_hidden_content_is_dropped_and_captions_kept(tmp_path):
     html = ('<body><p style="display: none">隐藏</p><div hidden>也隐藏</div><p>正文</p>'
             "<table><caption>表三</caption><tr><td>规章</td><td>0</td></tr></table></body>")
     assert ingest_file(write(tmp_path, "h.html", html), SETTINGS).text == "正文\n表三\n\n规章\t0"
+
+
+@pytest.mark.parametrize("declared, encoding", [("gb2312", "utf-8"), ("utf-8", "gb18030"),
+                                                ("iso-8859-1", "gbk"), ("big5x", "gbk")])
+def test_html_misdeclared_charset_still_decodes(tmp_path, declared, encoding):
+    html = f'<html><head><meta charset="{declared}"></head><body><p>政府信息公开年度报告</p></body></html>'
+    doc = ingest_file(write(tmp_path, "m.html", html, encoding=encoding), SETTINGS)
+    assert doc.text == "政府信息公开年度报告"

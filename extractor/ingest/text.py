@@ -27,6 +27,7 @@ _BOMS = (
 # Control characters (other than TAB, line ends, form feed and the DOS end-of-file mark),
 # C1 controls, the replacement character and the private-use area: not text.
 _GARBAGE = re.compile("[\x00-\x08\x0e-\x19\x1b-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff]")
+_SINGLE_BYTE_WESTERN = frozenset({"latin-1", "iso8859-1", "cp1252", "ascii", "iso8859-15"})
 MAX_GARBAGE_RATIO = 0.02
 MIN_PLAUSIBLE = 0.9  # share of ordinary characters a BOM-less UTF-16 guess must reach
 
@@ -45,7 +46,7 @@ def normalize_newlines(text: str) -> str:
 
 def decode_bytes(data: bytes, name: str, declared: str | None = None) -> tuple[str, str]:
     """Decode bytes of a text document; ``declared`` is an encoding the document names itself
-    (an HTML meta charset), tried after a BOM and before guessing."""
+    (an HTML meta charset), tried after a BOM and strict UTF-8, before guessing."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _checked(_decode_strict(data, encoding, name), name), encoding
@@ -63,8 +64,13 @@ def decode_bytes(data: bytes, name: str, declared: str | None = None) -> tuple[s
 
 
 def _candidates(declared: str | None) -> list[str]:
-    known = [normalize_encoding_name(declared)] if declared else []
-    return [enc for enc in known if enc] + ["utf-8", "gb18030"]
+    """Strict UTF-8 first even against a declaration: GBK text is almost never valid UTF-8, while
+    pages that declare one charset and are saved in another are common. A declared western
+    single-byte charset decodes any bytes, so for these reports it comes after GB18030."""
+    codec = normalize_encoding_name(declared)
+    if codec in _SINGLE_BYTE_WESTERN:
+        return ["utf-8", "gb18030", codec]
+    return ["utf-8"] + ([codec] if codec and codec != "utf-8" else []) + ["gb18030"]
 
 
 def normalize_encoding_name(name: str | None) -> str | None:
