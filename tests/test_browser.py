@@ -86,6 +86,14 @@ def wait_for(driver, condition, timeout=10.0, message="condition"):
     return WebDriverWait(driver, timeout).until(condition, message)
 
 
+def on_record(driver, record_id: int | None = None, other: int | None = None) -> bool:
+    """The record page of ``record_id`` (or of any record but ``other``) is loaded."""
+    shown = driver.execute_script(
+        "const r = document.getElementById('record');"
+        "return document.readyState === 'complete' && r ? Number(r.dataset.id) : null;")
+    return shown is not None and (shown == record_id if record_id is not None else shown != other)
+
+
 def test_review_a_flagged_record_in_the_browser(browser, server):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -100,7 +108,13 @@ def test_review_a_flagged_record_in_the_browser(browser, server):
     rows = browser.find_elements(By.CSS_SELECTOR, "#queue-table tbody tr[data-id]")
     assert [int(r.get_attribute("data-id")) for r in rows][0] == flagged_id  # riskiest first
     rows[0].find_element(By.CSS_SELECTOR, "a.open").click()
-    wait_for(browser, lambda d: d.current_url.endswith(f"/records/{flagged_id}"), message="record page")
+    wait_for(browser, lambda d: on_record(d, flagged_id), message="record page")
+
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys("j")  # next record in the queue, and back
+    wait_for(browser, lambda d: on_record(d, other=flagged_id), message="j → next")
+    browser.find_element(By.TAG_NAME, "body").send_keys("k")
+    wait_for(browser, lambda d: on_record(d, flagged_id), message="k → previous")
 
     cell = browser.find_element(By.CSS_SELECTOR, f'td.cell[data-path="{WRONG_CELL}"]')
     assert "violated" in cell.get_attribute("class")

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, insert, select, update
@@ -87,6 +88,14 @@ class RecordFilter:
     review_status: str | None = None
     pending_only: bool = False     # leave out approved records (the review queue)
     extra: dict = field(default_factory=dict)
+
+
+def source_location(path: str) -> str:
+    """Where a batch read the file, made absolute so a service started elsewhere finds it."""
+    try:
+        return str(Path(path).resolve()) if Path(path).exists() else path
+    except OSError:
+        return path
 
 
 def now() -> datetime:
@@ -175,7 +184,8 @@ class Store:
             conn.execute(insert(documents).values(
                 sha256=sha, filename=filename or record.source.path.replace("\\", "/").rsplit("/", 1)[-1],
                 format=record.source.format, size=record.source.size if content is None else len(content),
-                content=content, path=record.source.path, text=text, created_at=stamp))
+                content=content, path=None if content is not None else source_location(record.source.path),
+                text=text, created_at=stamp))
         elif (row.text is None and text is not None) or (row.content is None and content is not None):
             values = {}
             if row.text is None and text is not None:
