@@ -366,3 +366,20 @@ def test_cli_extract_with_llm_endpoint_from_environment(tmp_path):
     assert all(r["extracted_by"]["cache_hits"] >= 1 for r in records)
     assert again.exit_code == 0
     assert "LLM calls" in result.output and "cache hits" in again.output
+
+
+def test_table_row_quote_grounds_in_a_one_cell_per_line_layout():
+    from pydantic import ValidationError
+
+    from extractor.read.llm_tasks import table_model
+
+    text = (Path(__file__).resolve().parents[1] / "samples" / "000_b3cbf005723c64d9.txt").read_text(encoding="utf-8")
+    index = QuoteIndex(text)
+    row = {"row": "granted", "natural_person": 2, "commercial": 0, "research": 0, "nonprofit": 0,
+           "legal_service": 0, "other_org": 0, "total": 2, "quote": "（一）予以公开 2 0 0 0 0 0 2"}
+    answer = table_model("requests").model_validate({"rows": [row]}, context={"index": index})
+    [g] = [g for g in answer.grounded(index) if g.path == "requests.granted.total"]
+    assert g.problem is None and g.span.text.startswith("（一）予以公开") and "\t2" in g.span.text
+    with pytest.raises(ValidationError, match="not in the document"):
+        table_model("requests").model_validate(
+            {"rows": [{**row, "total": 7, "quote": "（一）予以公开 7 0 0 0 0 0 7"}]}, context={"index": index})

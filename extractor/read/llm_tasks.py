@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal
 from instructor import OpenAISchema
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
+from extractor.locate.labels import normalize_label
 from extractor.read.llm_quotes import QuoteIndex, QuoteSpan, ground, normalise
 from extractor.read.llm_sections import (
     Section,
@@ -378,10 +379,10 @@ def summary_tasks(text: str, fields: tuple[str, ...]) -> list[Task]:
 def table_tasks(text: str, key: str) -> list[Task]:
     """Tasks for one table: the section under its heading (or any section naming it)."""
     sections = split_sections(text)
-    heads = tuple(normalise(h)[0] for h in SECTION_HEADINGS.get(key, ()))
-    parts = [s for s in sections if any(h in normalise(s.title)[0] for h in heads)]
+    heads = tuple(normalize_label(h) for h in SECTION_HEADINGS.get(key, ()))
+    parts = [s for s in sections if any(h in normalize_label(s.title) for h in heads)]
     if not parts:
-        parts = [s for s in sections if any(h in normalise(s.text)[0] for h in heads)]
+        parts = [s for s in sections if any(h in normalize_label(s.text) for h in heads)]
     parts = parts or sections
     prompt = load_prompt("table")
     model = table_model(key)
