@@ -669,3 +669,21 @@ def test_html_misdeclared_charset_still_decodes(tmp_path, declared, encoding):
     html = f'<html><head><meta charset="{declared}"></head><body><p>政府信息公开年度报告</p></body></html>'
     doc = ingest_file(write(tmp_path, "m.html", html, encoding=encoding), SETTINGS)
     assert doc.text == "政府信息公开年度报告"
+
+
+def test_scanned_pdf_with_a_typed_page_number_is_still_a_scan(tmp_path):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    for number in (1, 2):
+        draw_image(pdf)
+        pdf.setFont("STSong-Light", 10)
+        pdf.drawString(280, 30, f"第{number}页")
+        pdf.showPage()
+    pdf.save()
+    with pytest.raises(InputDocumentError, match="scanned PDF"):
+        ingest_file(write(tmp_path, "scan.pdf", buffer.getvalue()), SETTINGS)

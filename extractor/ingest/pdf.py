@@ -32,6 +32,8 @@ _PAGE_NUMBER = re.compile(
 MAX_RULING_THICKNESS = 2.0  # points; a filled box thicker than this is shading, not a border
 WORD_GAP = 0.15  # ems; a wider gap between two characters is a space
 JUSTIFICATION_GAP = 0.6  # ems; narrower gaps between CJK characters are justification, not space
+MIN_TEXT_CHARS = 20  # a page image with fewer typed characters than this is a scan
+MAX_UNMAPPED_SHARE = 0.5  # more "(cid:N)" glyphs than this share: the text layer is unreadable
 
 
 @dataclass
@@ -51,27 +53,50 @@ class _Table:
     bbox: tuple[float, float, float, float]
 
 
+@dataclass
+class _Page:
+    blocks: list[_Line | _Table]
+    chars: int
+    unmapped: int  # glyphs without a Unicode mapping, which pdfminer reads as "(cid:N)"
+    images: int
+
+
 def ingest_pdf(data: bytes, name: str) -> Ingested:
     """Normalized text of a PDF's text layer."""
     pdf = _open(data, name)
-    warnings: list[str] = []
-    blocks: list[_Line | _Table] = []
     with pdf:
-        pages = len(pdf.pages)
-        textless = []
-        for number, page in enumerate(pdf.pages, start=1):
-            page_blocks, chars = _read_page(page, name, number)
-            if not chars:
-                textless.append(number)
-            blocks.extend(_drop_page_numbers(page_blocks))
-            page.close()
-    if pages == 0 or len(textless) == pages:
+        pages = [_read_page(page, name, number)
+                 for number, page in enumerate(pdf.pages, start=1)]
+    warnings = _check_text_layer(pages, name)
+    blocks = [block for page in pages for block in _drop_page_numbers(page.blocks)]
+    return Ingested(text=_render(_reflow(blocks)), pages=len(pages), warnings=warnings)
+
+
+def _check_text_layer(pages: list[_Page], name: str) -> list[str]:
+    """Refuse a PDF without usable text; warnings for pages that lack it."""
+    textless = [number for number, page in enumerate(pages, start=1) if _is_scan(page)]
+    if not pages or len(textless) == len(pages):
         raise InputDocumentError(
             f"{name} is a scanned PDF with no text layer; run OCR first (e.g. "
             "`ocrmypdf --language chi_sim in.pdf out.pdf`) or supply the DOCX/HTML version")
+    chars = sum(page.chars for page in pages)
+    unmapped = sum(page.unmapped for page in pages)
+    if unmapped > MAX_UNMAPPED_SHARE * chars:
+        raise InputDocumentError(
+            f"{name}: {unmapped} of its {chars} characters use fonts without a Unicode mapping, "
+            "so its text cannot be read; run OCR over it (e.g. `ocrmypdf --force-ocr --language "
+            "chi_sim in.pdf out.pdf`) or supply the DOCX/HTML version")
+    warnings = []
     if textless:
         warnings.append(f"pages without a text layer (scanned?) were skipped: {textless}")
-    return Ingested(text=_render(_reflow(blocks)), pages=pages, warnings=warnings)
+    if unmapped:
+        warnings.append(f"{unmapped} characters have no Unicode mapping and read as (cid:N)")
+    return warnings
+
+
+def _is_scan(page: _Page) -> bool:
+    """No text, or an image with at most a stray header/page number typed on it."""
+    return page.chars == 0 or (page.images > 0 and page.chars < MIN_TEXT_CHARS)
 
 
 def _open(data: bytes, name: str):
@@ -97,19 +122,23 @@ def _unreadable(name: str, exc: Exception) -> InputDocumentError:
         "again, repair it (e.g. `qpdf in.pdf out.pdf`), or supply the DOCX/HTML version")
 
 
-def _read_page(page, name: str, number: int) -> tuple[list[_Line | _Table], int]:
-    """The page's blocks in top-to-bottom order and its number of characters."""
+def _read_page(page, name: str, number: int) -> _Page:
+    """The page's blocks in top-to-bottom order, with what is needed to judge its text layer."""
     try:
         tables = _find_tables(page)
         boxes = [t.bbox for t in tables]
         blocks: list[_Line | _Table] = list(tables)
         outside = page.filter(lambda obj: not _char_in_boxes(obj, boxes))
         blocks.extend(_text_lines(outside))
-        chars = len(page.chars)
+        unmapped = sum(1 for char in page.chars if char["text"].startswith("(cid:"))
+        result = _Page(sorted(blocks, key=lambda b: b.top), len(page.chars), unmapped,
+                       len(page.images))
     except Exception as exc:  # a broken content stream surfaces here, not at open
         log.debug("pdfplumber failed on %s page %d", name, number, exc_info=True)
         raise _unreadable(f"{name} (page {number})", exc) from exc
-    return sorted(blocks, key=lambda b: b.top), chars
+    finally:
+        page.close()
+    return result
 
 
 def _find_tables(page) -> list[_Table]:
