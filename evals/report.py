@@ -38,19 +38,39 @@ def keywords_for(path: str) -> tuple[str, ...]:
     return ()
 
 
-def snippet(ctx: DocContext | None, path: str) -> str:
+def locate(text: str, path: str, gold) -> tuple[int, int] | None:
+    """Where a field without evidence is stated: its label, preferably on a line that also
+    prints the gold value; else the first occurrence of the label."""
+    hits = [(m, k) for k in keywords_for(path) for m in _find_all(text, k)]
+    if not hits:
+        return None
+    wanted = fmt(gold) if isinstance(gold, (int, float)) and not isinstance(gold, bool) else None
+    if wanted:
+        for start, key in sorted(hits):
+            line_end = text.find("\n", start)
+            if wanted in text[start:line_end if line_end >= 0 else len(text)]:
+                return start, start + len(key)
+    start, key = min(hits)
+    return start, start + len(key)
+
+
+def _find_all(text: str, key: str) -> list[int]:
+    out, i = [], text.find(key)
+    while i >= 0:
+        out.append(i)
+        i = text.find(key, i + 1)
+    return out
+
+
+def snippet(ctx: DocContext | None, path: str, gold=None) -> str:
     """HTML of the text around the field's evidence span, or around its row label."""
     if ctx is None or not ctx.text:
         return ""
     text = ctx.text
-    if path in ctx.evidence:
-        start, end = ctx.evidence[path]
-    else:
-        found = [(text.find(k), k) for k in keywords_for(path) if text.find(k) >= 0]
-        if not found:
-            return ""
-        start, key = min(found)
-        end = start + len(key)
+    span = ctx.evidence.get(path) or locate(text, path, gold)
+    if span is None:
+        return ""
+    start, end = span
     lo, hi = max(0, start - SNIPPET_CHARS), min(len(text), end + SNIPPET_CHARS)
     return (escape(text[lo:start]) + "<mark>" + escape(text[start:end]) + "</mark>"
             + escape(text[end:hi]))
@@ -99,7 +119,7 @@ def document_html(case: str, doc: dict, ctx: DocContext | None) -> str:
         return head + info + "<p class='ok'>every field right</p>"
     rows = "".join(
         f"<tr><td>{escape(p)}</td><td>{escape(w['kind'])}</td><td>{escape(fmt(w['gold']))}</td>"
-        f"<td>{escape(fmt(w['pred']))}</td><td class='snip'>{snippet(ctx, p)}</td></tr>"
+        f"<td>{escape(fmt(w['pred']))}</td><td class='snip'>{snippet(ctx, p, w['gold'])}</td></tr>"
         for p, w in doc["wrong"].items())
     return (head + info + "<table><tr><th>field</th><th>kind</th><th>gold</th><th>predicted</th>"
             f"<th>source</th></tr>{rows}</table>")
