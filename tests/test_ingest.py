@@ -687,3 +687,13 @@ def test_scanned_pdf_with_a_typed_page_number_is_still_a_scan(tmp_path):
     pdf.save()
     with pytest.raises(InputDocumentError, match="scanned PDF"):
         ingest_file(write(tmp_path, "scan.pdf", buffer.getvalue()), SETTINGS)
+
+
+def test_docx_with_corrupt_compressed_data_is_refused(tmp_path):
+    document = ('<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/'
+                'main"><w:body>' + w_p("政府信息公开") * 400 + "</w:body></w:document>").encode()
+    data = bytearray(zip_bytes({"word/document.xml": document}))
+    middle = len(data) // 2
+    data[middle:middle + 40] = bytes(40)
+    with pytest.raises(InputDocumentError, match="corrupt"):
+        ingest_file(write(tmp_path, "r.docx", bytes(data)), SETTINGS)

@@ -13,6 +13,7 @@ import io
 import logging
 import posixpath
 import zipfile
+import zlib
 
 from lxml import etree
 
@@ -99,7 +100,7 @@ def _main_part_name(archive: zipfile.ZipFile) -> str:
     try:
         rels = etree.fromstring(archive.read("_rels/.rels"),
                                 etree.XMLParser(resolve_entities=False, no_network=True))
-    except (KeyError, etree.XMLSyntaxError, zipfile.BadZipFile):
+    except (KeyError, etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error, OSError):
         return "word/document.xml"
     for rel in rels.iter(_REL):
         if rel.get("Type", "").endswith(_OFFICE_DOCUMENT):
@@ -112,7 +113,7 @@ def _read_capped(archive: zipfile.ZipFile, part: str, name: str, limit: int) -> 
     try:
         with archive.open(part) as member:
             data = member.read(limit + 1)
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, NotImplementedError) as exc:
         raise InputDocumentError(
             f"{name}: {part} cannot be unpacked ({exc}); the file is corrupt or encrypted — "
             "remove the password / re-save it in Word, or supply it as PDF") from exc
