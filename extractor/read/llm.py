@@ -163,10 +163,21 @@ def merge(record: Record, tasks: list[Task], outcomes: list[Outcome], index: Quo
     elif any(c.severity == "error" and c.rule.startswith("llm.") for c in m.checks):
         m.data["status"] = "needs_review"
     m.data.update(update)
-    m.data["needs_llm"] = [p for p in record.needs_llm if get_path(m.data, p) is None]
+    asked = [t for t, o in zip(tasks, outcomes) if o.answer is not None and not o.error]
+    m.data["needs_llm"] = [p for p in record.needs_llm
+                           if get_path(m.data, p) is None and not any(covers(t, p) for t in asked)]
     m.data["evidence"] = {k: v.model_dump() for k, v in m.evidence.items()}
     m.data["checks"] = [c.model_dump() for c in m.checks]
     return Record.model_validate(m.data)
+
+
+def covers(task: Task, path: str) -> bool:
+    """True when ``task`` read the field at ``path`` (so an LLM has had its say on it)."""
+    if task.kind == "summary":
+        return path.removeprefix("summary.") in task.fields
+    if task.kind == "table":
+        return path == task.target or path.startswith(task.target + ".")
+    return path == "legacy_indicators"
 
 
 def merge_outcome(m: Merge, task: Task, outcome: Outcome, index: QuoteIndex) -> None:
