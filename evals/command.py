@@ -3,6 +3,7 @@ write the HTML report. ``extractor/cli.py`` parses the options and calls :func:`
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +134,7 @@ def run_eval_command(opts: EvalOptions, console: Console) -> int:
         console.print(f"HTML report written to {opts.html}")
     if comparison is None:
         print_metrics(run["metrics"], console)
+        print_most_wrong(run, console)
     unplanted = run.get("checker", {}).get("unplanted")
     if unplanted:
         console.print(f"[yellow]checker rules no planted error tests: {', '.join(unplanted)} "
@@ -169,6 +171,14 @@ def print_metrics(metrics: dict, console: Console) -> None:
     for name, value in metrics.items():
         table.add_row(name, fmt(value))
     console.print(table)
+
+
+def print_most_wrong(run: dict, console: Console, top: int = 10) -> None:
+    """The fields wrong in the most documents (where to look first)."""
+    counts = Counter(p for d in run["documents"].values() for p in d.get("wrong", {}))
+    if counts:
+        shown = ", ".join(f"{p} ({n})" for p, n in counts.most_common(top))
+        console.print(f"most often wrong (documents): {shown}", markup=False, highlight=False)
 
 
 def print_comparison(comparison: Comparison, console: Console) -> None:
