@@ -59,9 +59,15 @@ VARIANTS = frozenset({
     "no_summary_prose",   # the prose states none of the summary figures
     "title_split",        # agency and "<year>年政府信息公开工作年度报告" on two lines
     "centered_spans",     # pdf_text: row-spanning group labels printed in their middle row
+    "ragged_rows",        # text tables omit row-span-covered cells and pad at the end (seen in real TXT)
+    "page_footer",        # a page footer "- 2 -" (and a blank line) inside 表三 of a text layout
+    "gbk",                # html: the page is GB18030-encoded and says charset=gb2312
 })
 # Variants that only make sense for some layouts (the test matrix uses this).
-LAYOUT_ONLY = {"split_number": TEXT_LAYOUTS | PDF_LAYOUTS, "centered_spans": frozenset({"pdf_text"})}
+LAYOUT_ONLY = {"split_number": TEXT_LAYOUTS | PDF_LAYOUTS, "centered_spans": frozenset({"pdf_text"}),
+               "ragged_rows": frozenset({"tab_txt", "gbk_txt", "pipe_md"}),
+               "page_footer": TEXT_LAYOUTS, "gbk": frozenset({"html"})}
+FOOTER_AFTER_ROW = 14  # where page_footer breaks a long table (inside 表三's 不予公开 rows)
 
 ZERO_STYLES = ("", "—", "-", "/", "无")
 FONT = "STSong-Light"
@@ -452,7 +458,23 @@ def docx_like_rows(rows: tuple[tuple[Cell, ...], ...]) -> list[list[str]]:
 # ---------------------------------------------------------------------------------------------
 # Layouts
 # ---------------------------------------------------------------------------------------------
-def render_cells_txt(blocks: list[Block]) -> str:
+def ragged_rows(rows: tuple[tuple[Cell, ...], ...]) -> list[list[str]]:
+    """Only the cells that start in each row (no placeholders for row spans), padded with
+    empty cells at the end to the longest row: the shape of TXT tables pasted out of some
+    editors (sample 003)."""
+    out = [[c.text for c in row] for row in rows]
+    width = max(len(r) for r in out)
+    return [r + [""] * (width - len(r)) for r in out]
+
+
+def _footer(rows: tuple, index: int, variants: frozenset[str], page: int = 2) -> list[str]:
+    """The page-footer lines to insert before row ``index`` of a table, if any."""
+    if "page_footer" in variants and len(rows) > 20 and index == FOOTER_AFTER_ROW:
+        return ["", f"- {page} -", ""]
+    return []
+
+
+def render_cells_txt(blocks: list[Block], variants: frozenset[str] = frozenset()) -> str:
     lines: list[str] = []
     for b in blocks:
         if b.kind != "table":
@@ -461,18 +483,21 @@ def render_cells_txt(blocks: list[Block]) -> str:
         for i, row in enumerate(docx_like_rows(b.rows)):
             if i:
                 lines.append("")
+            lines.extend(_footer(b.rows, i, variants)[1:-1])
             lines.extend("\t" + cell for cell in row)
         lines += ["", ""]
     return "\n".join(lines) + "\n"
 
 
-def render_tab_txt(blocks: list[Block]) -> str:
+def render_tab_txt(blocks: list[Block], variants: frozenset[str] = frozenset()) -> str:
     lines: list[str] = []
     for b in blocks:
         if b.kind != "table":
             lines.append(b.text)
             continue
-        for row in full_grid(b.rows):
+        grid = ragged_rows(b.rows) if "ragged_rows" in variants else full_grid(b.rows)
+        for i, row in enumerate(grid):
+            lines.extend(_footer(b.rows, i, variants))
             # a cell printed on two lines keeps its line break, as a table copied out of Word
             # does: the row then runs over two lines, split inside that cell
             lines.append("\t".join(row))
@@ -480,7 +505,7 @@ def render_tab_txt(blocks: list[Block]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_pipe_md(blocks: list[Block]) -> str:
+def render_pipe_md(blocks: list[Block], variants: frozenset[str] = frozenset()) -> str:
     lines: list[str] = []
     for b in blocks:
         if b.kind == "title":
@@ -490,8 +515,9 @@ def render_pipe_md(blocks: list[Block]) -> str:
         elif b.kind == "para":
             lines += [b.text, ""]
         else:
-            grid = full_grid(b.rows)
+            grid = ragged_rows(b.rows) if "ragged_rows" in variants else full_grid(b.rows)
             for i, row in enumerate(grid):
+                lines.extend(_footer(b.rows, i, variants))
                 lines.append("| " + " | ".join(c.replace("\n", "<br>") for c in row) + " |")
                 if i == 0:
                     lines.append("|" + "---|" * len(row))
@@ -503,9 +529,10 @@ _TD_STYLE = ("border:1px solid #000;padding:2px 4px;font-size:10.5pt;font-family
              "text-align:center;vertical-align:middle")
 
 
-def render_html(blocks: list[Block], rng: random.Random) -> str:
+def render_html(blocks: list[Block], rng: random.Random, charset: str = "utf-8") -> str:
     esc = html_lib.escape
-    out = ['<!DOCTYPE html>', '<html lang="zh-CN"><head><meta charset="utf-8">',
+    out = ['<!DOCTYPE html>', f'<html lang="zh-CN"><head><meta http-equiv="Content-Type" '
+           f'content="text/html; charset={charset}">',
            f"<title>{esc(blocks[0].text)}</title>",
            '<script type="text/javascript">var _hmt = _hmt || []; var tpl = "<table><tr><td>'
            '一、本年新收政府信息公开申请数量</td><td>999</td></tr></table>"; '
@@ -789,14 +816,16 @@ def render_report(record: dict, layout: str, *, variants: frozenset[str] = froze
     blocks = builder.blocks()
     suffix = SUFFIXES[layout]
     if layout == "cells_txt":
-        return suffix, render_cells_txt(blocks).encode("utf-8")
+        return suffix, render_cells_txt(blocks, variants).encode("utf-8")
     if layout == "tab_txt":
-        return suffix, render_tab_txt(blocks).encode("utf-8")
+        return suffix, render_tab_txt(blocks, variants).encode("utf-8")
     if layout == "gbk_txt":
-        return suffix, render_tab_txt(blocks).encode("gb18030")
+        return suffix, render_tab_txt(blocks, variants).encode("gb18030")
     if layout == "pipe_md":
-        return suffix, render_pipe_md(blocks).encode("utf-8")
+        return suffix, render_pipe_md(blocks, variants).encode("utf-8")
     if layout == "html":
+        if "gbk" in variants:
+            return suffix, render_html(blocks, builder.rng, "gb2312").encode("gb18030")
         return suffix, render_html(blocks, builder.rng).encode("utf-8")
     if layout == "docx":
         return suffix, render_docx(blocks, builder.rng)

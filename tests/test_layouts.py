@@ -51,6 +51,9 @@ VARIANT_SETS: tuple[tuple[tuple[str, ...], int], ...] = (
     (("no_summary_prose",), 0),
     (("title_split",), 0),
     (("centered_spans",), 0),
+    (("ragged_rows",), 0),
+    (("page_footer",), 0),
+    (("gbk",), 0),
     (("blank_zeros", "split_labels", "thousands", "fullwidth"), 1),
 )
 # the PDF combinations run by default (the rest are slow)
