@@ -62,11 +62,15 @@ VARIANTS = frozenset({
     "ragged_rows",        # text tables omit row-span-covered cells and pad at the end (seen in real TXT)
     "page_footer",        # a page footer "- 2 -" (and a blank line) inside 表三 of a text layout
     "gbk",                # html: the page is GB18030-encoded and says charset=gb2312
+    "separate_tables",    # 表二 printed as four small tables, one per 第二十条 item
+    "title_niandu",       # title "<agency><year>年度政府信息公开工作年度报告"
+    "layout_table",       # html: the whole article sits inside a page-layout <table>
 })
 # Variants that only make sense for some layouts (the test matrix uses this).
 LAYOUT_ONLY = {"split_number": TEXT_LAYOUTS | PDF_LAYOUTS, "centered_spans": frozenset({"pdf_text"}),
                "ragged_rows": frozenset({"tab_txt", "gbk_txt", "pipe_md"}),
-               "page_footer": TEXT_LAYOUTS, "gbk": frozenset({"html"})}
+               "page_footer": TEXT_LAYOUTS, "gbk": frozenset({"html"}),
+               "layout_table": frozenset({"html"})}
 FOOTER_AFTER_ROW = 14  # where page_footer breaks a long table (inside 表三's 不予公开 rows)
 
 ZERO_STYLES = ("", "—", "-", "/", "无")
@@ -299,6 +303,8 @@ class ReportBuilder:
         out: list[Block] = []
         if "title_split" in self.variants:
             out += [Block("title", agency), Block("title", f"{y}年政府信息公开工作年度报告")]
+        elif "title_niandu" in self.variants:
+            out.append(Block("title", f"{agency}{y}年度政府信息公开工作年度报告"))
         else:
             out.append(Block("title", f"{agency}{y}年政府信息公开工作年度报告"))
         notice = ("国办公开办函〔2021〕30号" if self.template == "gov2021" else "国办公开办函〔2019〕60号")
@@ -312,8 +318,16 @@ class ReportBuilder:
         out.append(Block("heading", "一、总体情况"))
         out += self.overview_paras()
         out.append(Block("heading", rng.choice(("二、主动公开政府信息情况", "二、行政机关主动公开政府信息情况"))))
-        out.append(Block("table", rows=self.proactive_table() if self.template == "gov2021"
-                         else self.proactive_table_2019()))
+        proactive = (self.proactive_table() if self.template == "gov2021"
+                     else self.proactive_table_2019())
+        if "separate_tables" in self.variants:
+            # one table per 第二十条 item: its title row goes above it as a paragraph
+            starts = [i for i, row in enumerate(proactive) if row[0].text.startswith("第二十条")]
+            for a, b in zip(starts, starts[1:] + [len(proactive)]):
+                out.append(Block("para", proactive[a][0].text))
+                out.append(Block("table", rows=proactive[a + 1:b]))
+        else:
+            out.append(Block("table", rows=proactive))
         out.append(Block("heading", rng.choice(("三、收到和处理政府信息公开申请情况",
                                                 "三、行政机关收到和处理政府信息公开申请情况"))))
         out.append(Block("table", rows=self.requests_table()))
@@ -529,7 +543,8 @@ _TD_STYLE = ("border:1px solid #000;padding:2px 4px;font-size:10.5pt;font-family
              "text-align:center;vertical-align:middle")
 
 
-def render_html(blocks: list[Block], rng: random.Random, charset: str = "utf-8") -> str:
+def render_html(blocks: list[Block], rng: random.Random, charset: str = "utf-8",
+                layout_table: bool = False) -> str:
     esc = html_lib.escape
     out = ['<!DOCTYPE html>', f'<html lang="zh-CN"><head><meta http-equiv="Content-Type" '
            f'content="text/html; charset={charset}">',
@@ -540,6 +555,9 @@ def render_html(blocks: list[Block], rng: random.Random, charset: str = "utf-8")
            '<style>.article p{text-indent:2em;line-height:1.8}</style></head>',
            '<body><div class="header">首页 &gt; 政务公开 &gt; 政府信息公开年报</div>',
            '<div class="article">']
+    if layout_table:  # old CMS pages lay the page out with a table around the article
+        out.append('<table width="1000" align="center" border="0"><tr><td width="200" valign="top">'
+                   '<a href="/">首页</a><br/><a href="/zwgk/">政务公开</a></td><td valign="top">')
     for b in blocks:
         if b.kind == "title":
             out.append(f'<h1 style="text-align:center;font-size:18pt">{esc(b.text)}</h1>')
@@ -565,6 +583,8 @@ def render_html(blocks: list[Block], rng: random.Random, charset: str = "utf-8")
                                f'<span style="font-size:10pt">{text}</span></p></td>')
                 out.append("</tr>")
             out.append("</tbody></table>")
+    if layout_table:
+        out.append("</td></tr></table>")
     out.append('</div><div class="footer">主办单位：本机关 版权所有</div></body></html>')
     return "\n".join(out)
 
@@ -824,9 +844,10 @@ def render_report(record: dict, layout: str, *, variants: frozenset[str] = froze
     if layout == "pipe_md":
         return suffix, render_pipe_md(blocks, variants).encode("utf-8")
     if layout == "html":
+        layout_table = "layout_table" in variants
         if "gbk" in variants:
-            return suffix, render_html(blocks, builder.rng, "gb2312").encode("gb18030")
-        return suffix, render_html(blocks, builder.rng).encode("utf-8")
+            return suffix, render_html(blocks, builder.rng, "gb2312", layout_table).encode("gb18030")
+        return suffix, render_html(blocks, builder.rng, layout_table=layout_table).encode("utf-8")
     if layout == "docx":
         return suffix, render_docx(blocks, builder.rng)
     if layout == "pdf":

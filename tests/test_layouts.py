@@ -54,6 +54,9 @@ VARIANT_SETS: tuple[tuple[tuple[str, ...], int], ...] = (
     (("ragged_rows",), 0),
     (("page_footer",), 0),
     (("gbk",), 0),
+    (("separate_tables",), 0),
+    (("title_niandu",), 0),
+    (("layout_table",), 0),
     (("blank_zeros", "split_labels", "thousands", "fullwidth"), 1),
 )
 # the PDF combinations run by default (the rest are slow)
