@@ -14,7 +14,6 @@ from extractor.read.llm_quotes import QuoteIndex
 from extractor.read.llm_sections import split_sections
 from extractor.settings import Settings
 from schemas import Document, Record, Source
-from schemas.gov2021 import AppealsTable
 from schemas.legacy import LegacyIndicator
 from fake_llm_server import Answer, Error, FakeLlm, Raw, Slow, estimate_tokens, last_user_text
 

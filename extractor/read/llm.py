@@ -27,7 +27,7 @@ from extractor.read.llm_tasks import (
     table_tasks,
 )
 from extractor.settings import Settings
-from schemas import Check, Document, Record, Span, get_path, set_path
+from schemas import Check, Document, Record, Span, Summary, get_path, set_path
 from schemas.legacy import LegacyIndicator
 from schemas.template import TEMPLATES
 
@@ -84,8 +84,8 @@ class LlmReader:
 
 def summary_fields(needs: set[str]) -> tuple[str, ...]:
     """The prose figures, plus any other summary field the reader asked for."""
-    extra = tuple(p.split(".", 1)[1] for p in sorted(needs)
-                  if p.startswith("summary.") and p.split(".", 1)[1] not in PROSE_FIELDS)
+    asked = (p.removeprefix("summary.") for p in sorted(needs) if p.startswith("summary."))
+    extra = tuple(f for f in asked if f in Summary.model_fields and f not in PROSE_FIELDS)
     return (*PROSE_FIELDS, *extra)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import instructor
 import openai
-from instructor.exceptions import InstructorRetryException
+from instructor.exceptions import IncompleteOutputException, InstructorRetryException
 from instructor.utils import extract_json_from_codeblock
 from pydantic import ValidationError
 from tenacity import (
@@ -31,7 +31,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from extractor.errors import ConfigError, ExtractionFailed
+from extractor.errors import ConfigError
 from extractor.read.llm_quotes import QuoteIndex
 from extractor.read.llm_tasks import Answer, Task
 from extractor.settings import Settings
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 MODES = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON, "md_json": instructor.Mode.MD_JSON}
 REASK_ERRORS = (ValidationError, JSONDecodeError, AssertionError)
 MAX_RETRY_AFTER = 60.0
+LLM_ERRORS = (InstructorRetryException, IncompleteOutputException, openai.OpenAIError)
 
 
 @dataclass
@@ -228,7 +229,7 @@ class LlmBackend:
             answer = self.client.create(
                 max_retries=self._reask_retrying(Retrying), **self._request(task, index))
             outcome = Outcome(answer=answer)
-        except Exception as exc:  # noqa: BLE001 - classified below, batch goes on
+        except LLM_ERRORS as exc:  # the endpoint or the model failed; our own bugs propagate
             outcome = self._failure(task, exc)
         finally:
             _meter.reset(token)
@@ -244,7 +245,7 @@ class LlmBackend:
             answer = await self._async_client().create(
                 max_retries=self._reask_retrying(AsyncRetrying), **self._request(task, index))
             outcome = Outcome(answer=answer)
-        except Exception as exc:  # noqa: BLE001
+        except LLM_ERRORS as exc:
             outcome = self._failure(task, exc)
         finally:
             _meter.reset(token)
