@@ -382,3 +382,25 @@ def test_table_row_quote_grounds_in_a_one_cell_per_line_layout():
     with pytest.raises(ValidationError, match="not in the document"):
         table_model("requests").model_validate(
             {"rows": [{**row, "total": 7, "quote": "（一）予以公开 7 0 0 0 0 0 7"}]}, context={"index": index})
+
+
+def test_long_statistics_sheet_is_chunked_and_answers_merged(tmp_path):
+    from extractor.read.llm_tasks import MAX_CHARS, legacy_tasks
+
+    filler = "\t（说明）本栏目不计数\n\t\n\t\n" * 500
+    text = ("2016年政府信息公开工作年度报告\n某某局\n2016年度政府信息公开工作情况统计表\n"
+            "\t主动公开政府信息数\n\t条\n\t321\n" + filler + "\t收到申请数\n\t件\n\t12\n")
+    doc = make_doc(text)
+    tasks = legacy_tasks(doc.text)
+    assert len(tasks) >= 2 and all(len(t.text) <= MAX_CHARS for t in tasks)
+    first = {"indicators": [{"name": "主动公开政府信息数", "unit": "条", "value": 321,
+                             "quote": "主动公开政府信息数\n\t条\n\t321"}]}
+    last = {"indicators": [{"name": "收到申请数", "unit": "件", "value": 12, "quote": "收到申请数 件 12"}]}
+    record = Record(source=Source(path=doc.path, sha256=doc.sha256), template="legacy", agency="某某局", year=2016)
+    with FakeLlm() as llm:
+        llm.route("LegacyAnswer", Answer(first), *[Answer({})] * (len(tasks) - 2), Answer(last))
+        out = fast_reader(settings_for(llm, tmp_path)).complete(doc, record)
+        assert len(llm.requests_for("LegacyAnswer")) == len(tasks)
+    assert [i.name for i in out.legacy_indicators] == ["主动公开政府信息数", "收到申请数"]
+    assert out.summary.proactive_total == 321 and out.summary.requests_received == 12
+    assert out.evidence["legacy_indicators.1.value"].text.endswith("12")
