@@ -31,6 +31,9 @@ _MB = 1024 * 1024
 MAX_RATIO = 200  # real DOCX compress 3–20×; hundreds-fold is a crafted archive
 _RATIO_FLOOR_MB = 5  # ratios are only judged once an archive unpacks to at least this much
 _CONTAINERS = frozenset({_W + "sdt", _W + "sdtContent", _W + "customXml", _W + "smartTag"})
+_TR_PR, _TC_PR, _VAL = _W + "trPr", _W + "tcPr", _W + "val"
+_GRID_BEFORE, _GRID_SPAN = _W + "gridBefore", _W + "gridSpan"
+_V_MERGE, _H_MERGE = _W + "vMerge", _W + "hMerge"
 _INLINE = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
 
 
@@ -175,21 +178,25 @@ def _row_cells(tr) -> list:
 
 def _span_cells(tr) -> list[SpanCell]:
     cells = []
-    before = _int_val(tr.find(f"{_W}trPr/{_W}gridBefore"), 0)
+    row_props = tr.find(_TR_PR)
+    before = _int_val(row_props.find(_GRID_BEFORE) if row_props is not None else None, 0)
     if before:
         cells.append(SpanCell("", colspan=before))
     for tc in _row_cells(tr):
-        span = _int_val(tc.find(f"{_W}tcPr/{_W}gridSpan"), 1)
-        text = "" if _continues_merge(tc) else _cell_text(tc)
-        cells.append(SpanCell(text, colspan=span))
+        props = tc.find(_TC_PR)
+        if props is None:
+            cells.append(SpanCell(_cell_text(tc)))
+            continue
+        text = "" if _continues_merge(props) else _cell_text(tc)
+        cells.append(SpanCell(text, colspan=_int_val(props.find(_GRID_SPAN), 1)))
     return cells
 
 
-def _continues_merge(tc) -> bool:
+def _continues_merge(props) -> bool:
     """A w:tc covered by the merged cell above (vMerge) or to its left (legacy hMerge)."""
-    for tag in ("vMerge", "hMerge"):
-        merge = tc.find(f"{_W}tcPr/{_W}{tag}")
-        if merge is not None and merge.get(_W + "val", "continue") == "continue":
+    for tag in (_V_MERGE, _H_MERGE):
+        merge = props.find(tag)
+        if merge is not None and merge.get(_VAL, "continue") == "continue":
             return True
     return False
 
@@ -203,6 +210,6 @@ def _int_val(el, default: int) -> int:
     if el is None:
         return default
     try:
-        return max(0, int(el.get(_W + "val", default)))
+        return max(0, int(el.get(_VAL, default)))
     except ValueError:
         return default
