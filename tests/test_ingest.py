@@ -697,3 +697,9 @@ def test_docx_with_corrupt_compressed_data_is_refused(tmp_path):
     data[middle:middle + 40] = bytes(40)
     with pytest.raises(InputDocumentError, match="corrupt"):
         ingest_file(write(tmp_path, "r.docx", bytes(data)), SETTINGS)
+
+
+def test_html_table_with_absurd_spans_is_refused(tmp_path):
+    rows = '<tr><td colspan="1000" rowspan="65534">x</td></tr>' + "<tr><td>1</td></tr>" * 3000
+    with pytest.raises(InputDocumentError, match="spans more than"):
+        ingest_file(write(tmp_path, "t.html", f"<table>{rows}</table>"), SETTINGS)

@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from extractor.errors import InputDocumentError
+
 # Runs of layout whitespace inside one line of a cell. NBSP and the ideographic space are kept:
 # they are characters of the document (the reader normalises them), only edges are stripped.
 _SPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
 # Characters of CJK text (ideographs, CJK punctuation, full-width forms): written without spaces.
 CJK_CHARS = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
 MAX_COLSPAN = 1000  # the HTML limit; guards the grid against absurd span attributes
+MAX_GRID_CELLS = 2_000_000  # a report table has a few hundred cells
 
 
 @dataclass(frozen=True)
@@ -75,13 +78,16 @@ def resolve_grid(rows: list[list[SpanCell]]) -> list[list[str]]:
                 col += 1
             rowspan = max(1, min(cell.rowspan, len(rows) - r))
             colspan = max(1, min(cell.colspan, MAX_COLSPAN))
+            if len(grid) + rowspan * colspan > MAX_GRID_CELLS:
+                raise InputDocumentError(
+                    f"a table spans more than {MAX_GRID_CELLS} cells, far beyond any report "
+                    "table (crafted or broken span attributes); supply the report as PDF/DOCX")
             for dr in range(rowspan):
                 for dc in range(colspan):
                     grid[(r + dr, col + dc)] = ""
             grid[(r, col)] = cell.text
             col += colspan
         width = max(width, col)
-    width = max([width] + [c + 1 for (_, c) in grid])
     return [[grid.get((r, c), "") for c in range(width)] for r in range(len(rows))]
 
 
