@@ -404,3 +404,21 @@ def test_long_statistics_sheet_is_chunked_and_answers_merged(tmp_path):
     assert [i.name for i in out.legacy_indicators] == ["主动公开政府信息数", "收到申请数"]
     assert out.summary.proactive_total == 321 and out.summary.requests_received == 12
     assert out.evidence["legacy_indicators.1.value"].text.endswith("12")
+
+
+def test_always_mode_on_a_sheet_the_reader_read_only_compares(tmp_path):
+    text = ("2017年政府信息公开工作年度报告\n某某厅\n2017年度政府信息公开工作情况统计表\n"
+            "\t（一）主动公开政府信息数\n\t条\n\t5060\n")
+    doc = make_doc(text)
+    mine = [LegacyIndicator(name="主动公开政府信息数", unit="条", value=5000)]
+    record = Record(source=Source(path=doc.path, sha256=doc.sha256), template="legacy", agency="某某厅",
+                    year=2017, legacy_indicators=mine, summary={"proactive_total": 5000})
+    answer = {"indicators": [{"name": "主动公开政府信息数", "unit": "条", "value": 5060,
+                              "quote": "（一）主动公开政府信息数\n\t条\n\t5060"}]}
+    with FakeLlm() as llm:
+        llm.route("LegacyAnswer", Answer(answer))
+        out = fast_reader(settings_for(llm, tmp_path, llm="always")).complete(doc, record)
+    assert out.legacy_indicators == mine and out.summary.proactive_total == 5000
+    assert not any(k.startswith("legacy_indicators.") for k in out.evidence)
+    [dis] = [c for c in out.checks if c.rule == "llm.disagreement"]
+    assert dis.cells == ["summary.proactive_total"] and (dis.left, dis.right) == (5000, 5060)

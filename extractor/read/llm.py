@@ -122,7 +122,8 @@ class Merge:
     checks: list[Check]
     template: str
     filled: set[str] = field(default_factory=set)
-    indicators: list[dict] = field(default_factory=list)
+    indicators: list[dict] = field(default_factory=list)  # read by the LLM, with their spans
+    indicator_spans: list[Span] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def put(self, path: str, value: Any, span) -> None:
@@ -208,20 +209,21 @@ def merge_indicators(m: Merge, answer: LegacyAnswer, ok: dict) -> None:
         g = ok.get(f"legacy_indicators.{i}.value")
         if g is None:
             continue
-        n = len(m.indicators)
         m.indicators.append({**LegacyIndicator(**ind.model_dump(exclude={"quote"})).model_dump(),
                              "value": g.value})
-        m.evidence[f"legacy_indicators.{n}.value"] = Span(start=g.span.start, end=g.span.end,
-                                                          text=g.span.text, method="llm")
+        m.indicator_spans.append(Span(start=g.span.start, end=g.span.end, text=g.span.text, method="llm"))
 
 
 def merge_legacy_summary(m: Merge) -> None:
-    """Keep the indicators and map the comparable ones into ``summary``."""
+    """Keep the indicators (unless the reader read the sheet) and map the comparable ones into
+    ``summary`` (where the reader did, a differing value is a disagreement)."""
     if not m.data.get("legacy_indicators"):
         m.data["legacy_indicators"] = m.indicators
+        for n, span in enumerate(m.indicator_spans):
+            m.evidence[f"legacy_indicators.{n}.value"] = span
     indicators = [LegacyIndicator(**d) for d in m.indicators]
     for name, i in legacy_summary(indicators).items():
-        span = m.evidence[f"legacy_indicators.{i}.value"]
+        span = m.indicator_spans[i]
         value = indicators[i].value
         value = int(value) if isinstance(value, float) and value.is_integer() else value
         m.put(f"summary.{name}", value, span)
