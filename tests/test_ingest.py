@@ -703,3 +703,13 @@ def test_html_table_with_absurd_spans_is_refused(tmp_path):
     rows = '<tr><td colspan="1000" rowspan="65534">x</td></tr>' + "<tr><td>1</td></tr>" * 3000
     with pytest.raises(InputDocumentError, match="spans more than"):
         ingest_file(write(tmp_path, "t.html", f"<table>{rows}</table>"), SETTINGS)
+
+
+def test_pdf_page_with_a_huge_drawing_is_read_as_text(tmp_path, monkeypatch):
+    import extractor.ingest.pdf as pdf_module
+
+    monkeypatch.setattr(pdf_module, "MAX_DRAWINGS", 5)
+    doc = ingest_file(write(tmp_path, "r.pdf", make_pdf()), SETTINGS)
+    assert "行政规范性文件 1 0 1" in lines_of(doc)
+    assert doc.warnings == [
+        "pages with too many drawn lines to look for tables (read as text): [1]"]

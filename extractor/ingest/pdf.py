@@ -32,6 +32,7 @@ _PAGE_NUMBER = re.compile(
 MAX_RULING_THICKNESS = 2.0  # points; a filled box thicker than this is shading, not a border
 WORD_GAP = 0.15  # ems; a wider gap between two characters is a space
 JUSTIFICATION_GAP = 0.6  # ems; narrower gaps between CJK characters are justification, not space
+MAX_DRAWINGS = 5000  # table finding is quadratic in drawn lines; maps and charts can have 10⁵
 MIN_TEXT_CHARS = 20  # a page image with fewer typed characters than this is a scan
 MAX_UNMAPPED_SHARE = 0.5  # more "(cid:N)" glyphs than this share: the text layer is unreadable
 
@@ -59,6 +60,7 @@ class _Page:
     chars: int
     unmapped: int  # glyphs without a Unicode mapping, which pdfminer reads as "(cid:N)"
     images: int
+    tables_skipped: bool = False
 
 
 def ingest_pdf(data: bytes, name: str) -> Ingested:
@@ -87,6 +89,10 @@ def _check_text_layer(pages: list[_Page], name: str) -> list[str]:
             "so its text cannot be read; run OCR over it (e.g. `ocrmypdf --force-ocr --language "
             "chi_sim in.pdf out.pdf`) or supply the DOCX/HTML version")
     warnings = []
+    crowded = [number for number, page in enumerate(pages, start=1) if page.tables_skipped]
+    if crowded:
+        warnings.append(f"pages with too many drawn lines to look for tables (read as text): "
+                        f"{crowded}")
     if textless:
         warnings.append(f"pages without a text layer (scanned?) were skipped: {textless}")
     if unmapped:
@@ -125,14 +131,15 @@ def _unreadable(name: str, exc: Exception) -> InputDocumentError:
 def _read_page(page, name: str, number: int) -> _Page:
     """The page's blocks in top-to-bottom order, with what is needed to judge its text layer."""
     try:
-        tables = _find_tables(page)
+        crowded = len(page.lines) + len(page.rects) + len(page.curves) > MAX_DRAWINGS
+        tables = [] if crowded else _find_tables(page)
         boxes = [t.bbox for t in tables]
         blocks: list[_Line | _Table] = list(tables)
         outside = page.filter(lambda obj: not _char_in_boxes(obj, boxes))
         blocks.extend(_text_lines(outside))
         unmapped = sum(1 for char in page.chars if char["text"].startswith("(cid:"))
         result = _Page(sorted(blocks, key=lambda b: b.top), len(page.chars), unmapped,
-                       len(page.images))
+                       len(page.images), crowded)
     except Exception as exc:  # a broken content stream surfaces here, not at open
         log.debug("pdfplumber failed on %s page %d", name, number, exc_info=True)
         raise _unreadable(f"{name} (page {number})", exc) from exc
