@@ -348,15 +348,18 @@ def make_docx(nested: bool = False) -> bytes:
 
 
 def fill_docx_table(table, rows) -> None:
+    # Cells are looked up once, before merging: table.cell() rebuilds the whole grid per call.
+    # A merge only absorbs cells inside its own span, which are never looked up again.
+    grid = [list(row.cells) for row in table.rows]
     occupied: set[tuple[int, int]] = set()
     for r, row in enumerate(rows):
         col = 0
         for text, rowspan, colspan in row:
             while (r, col) in occupied:
                 col += 1
-            cell = table.cell(r, col)
+            cell = grid[r][col]
             if rowspan > 1 or colspan > 1:
-                cell = cell.merge(table.cell(r + rowspan - 1, col + colspan - 1))
+                cell = cell.merge(grid[r + rowspan - 1][col + colspan - 1])
             cell.text = text
             occupied |= {(r + dr, col + dc) for dr in range(rowspan) for dc in range(colspan)}
             col += colspan
@@ -443,6 +446,7 @@ def test_docx_with_broken_xml_is_refused(tmp_path):
 
 
 # --------------------------------------------------------------------------- PDF
+@functools.cache
 def make_pdf(pages: int = 1, image_pages: tuple[int, ...] = (),
              encrypt: str | None = None) -> bytes:
     """A PDF drawn with reportlab: a heading, prose and a ruled 3×4 table per page (CJK text in
