@@ -55,7 +55,8 @@ def _read_checked(path: Path, settings: Settings) -> bytes:
             raise InputDocumentError(f"{path} is not a regular file (a directory?); "
                                      "pass the report file itself")
         _check_size(path, path.stat().st_size, settings)
-        return path.read_bytes()
+        with path.open("rb") as handle:  # capped: the file may grow after the check
+            return handle.read(int(settings.max_file_mb * _MB) + 1)
     except OSError as exc:
         raise InputDocumentError(
             f"{path} cannot be read ({exc.strerror or exc}); check its permissions") from exc
