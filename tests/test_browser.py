@@ -120,6 +120,7 @@ def test_review_a_flagged_record_in_the_browser(browser, server):
     assert int(browser.find_element(By.ID, "eq-count").text) > 0
     box = cell.find_element(By.TAG_NAME, "input")
     assert box.get_attribute("value") == str(int(right_value) + 7)
+    browser.save_screenshot(str(ARTIFACTS / "review-flagged.png"))
 
     box.click()  # the evidence of the cell is highlighted in the source pane and scrolled to
     mark = wait_for(browser, lambda d: d.find_elements(By.ID, "evidence-mark"), message="evidence mark")[0]

@@ -44,7 +44,8 @@
     mark.textContent = text.slice(s, e) || "\u2003";
     source.append(mark, text.slice(e));
     note.textContent = path + " ← [" + span.start + ":" + span.end + "] (" + span.method + ")";
-    mark.scrollIntoView({block: "center", behavior: "auto"});
+    // scroll the source pane only, so the table the reviewer is editing stays where it is
+    source.scrollTop = Math.max(0, mark.offsetTop - source.clientHeight / 2);
   }
 
   function inputs() { return Array.from(document.querySelectorAll("input.cell-input")); }
