@@ -955,11 +955,12 @@ def synthetic_record(seed: int, *, year: int | None = None, scale: int = 1000) -
     for g in APPEAL_GROUPS:
         parts = {c: count(120) for c in APPEAL_PARTS}
         appeals[g.key] = {**parts, "total": sum(parts.values())}
+    big = rng.choice((1, 1, 100))  # some agencies (a whole city) decide hundreds of thousands
     proactive = {
         "rules": {"issued": count(12), "repealed": count(9), "in_force": count(150)},
         "normative_documents": {"issued": count(60), "repealed": count(40), "in_force": count(900)},
-        "licensing": count(9000), "penalty": count(5000), "coercion": count(600),
-        "fees": rng.choice((0, round(rng.uniform(0.1, 9999), rng.randint(1, 4)))),
+        "licensing": count(9000 * big), "penalty": count(5000 * big), "coercion": count(600 * big),
+        "fees": rng.choice((0, round(rng.uniform(0.1, 9999 * big), rng.randint(1, 4)))),
     }
     agency = rng.choice(AGENCIES)
     summary = {
@@ -973,3 +974,39 @@ def synthetic_record(seed: int, *, year: int | None = None, scale: int = 1000) -
     }
     return {"agency": agency, "year": year, "template": "gov2021", "proactive": proactive,
             "requests": ordered, "appeals": appeals, "summary": summary}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write one rendering to a file, to look at a failing layout/variant by hand:
+    ``python -m evals.render syn:11 tab_txt -v split_labels -o /tmp/x``."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("record", help="syn:SEED for a synthetic record, or a gold JSON file")
+    ap.add_argument("layout", choices=LAYOUTS)
+    ap.add_argument("-v", "--variant", action="append", default=[], choices=sorted(VARIANTS))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("-o", "--output", type=Path, required=True, help="file name without suffix")
+    ap.add_argument("--expected", action="store_true", help="also write the expected record (.json)")
+    args = ap.parse_args(argv)
+    if args.record.startswith("syn:"):
+        record = synthetic_record(int(args.record[4:]))
+    else:
+        record = json.loads(Path(args.record).read_text(encoding="utf-8"))
+    variants = frozenset(args.variant)
+    suffix, data = render_report(record, args.layout, variants=variants, seed=args.seed)
+    out = args.output.with_suffix(suffix)
+    out.write_bytes(data)
+    print(out)
+    if args.expected:
+        exp = args.output.with_suffix(".expected.json")
+        exp.write_text(json.dumps(expected_record(record, variants), ensure_ascii=False, indent=1),
+                       encoding="utf-8")
+        print(exp)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -93,6 +93,12 @@ def _cases():
             marks = [pytest.mark.slow] if layout in PDF_LAYOUTS and gid != "000" else []
             cases.append(pytest.param(f"gold-{gid}", layout, (), 0, marks=marks,
                                       id=f"gold{gid}-{layout}"))
+        # the samples are mostly zeros: print them as dashes and as empty cells
+        for layout in FAST_LAYOUTS:
+            for vseed in (0, 1):
+                style = ZERO_STYLES[vseed] or "empty"
+                cases.append(pytest.param(f"gold-{gid}", layout, ("blank_zeros",), vseed,
+                                          id=f"gold{gid}-{layout}-blank_zeros[{style}]"))
     for i, seed in enumerate(SYNTHETIC_SEEDS):
         for layout in LAYOUTS:
             for variants, vseed in VARIANT_SETS:
