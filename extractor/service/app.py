@@ -32,6 +32,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.store = store or open_store(settings)
     app.state.llm = make_llm(settings)
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.state.templates.env.filters["num"] = format_number
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     install_error_handlers(app)
     app.include_router(api.router)
@@ -40,6 +41,15 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     if settings.token:
         app.add_middleware(TokenMiddleware, token=settings.token)
     return app
+
+
+def format_number(value) -> str:
+    """A sum as the report would print it: 3, not 3.0; '?' when it could not be computed."""
+    if value is None:
+        return "?"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def make_llm(settings: Settings):

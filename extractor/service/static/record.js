@@ -79,7 +79,8 @@
       title.textContent = e.rule + ": " + e.title;
       const sides = document.createElement("div");
       sides.className = "eq-sides";
-      sides.textContent = e.left_label + " = " + e.left + "  ≠  " + e.right_label + " = " + e.right;
+      const show = (v) => (v === null || v === undefined ? "?" : String(v));
+      sides.textContent = e.left_label + " = " + show(e.left) + "  ≠  " + e.right_label + " = " + show(e.right);
       li.append(title, sides);
       list.append(li);
     }
