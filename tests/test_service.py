@@ -263,6 +263,18 @@ def test_record_page_lays_out_the_template_and_marks_violations(client):
     assert "≠" in equations[0].get_text() and ".0" not in equations[0].get_text()
 
 
+def test_queue_pages(client):
+    for name in ("000_b3cbf005723c64d9.txt", "002_80089ffcafa3ad57.txt", "003_e296cff3f23d13d6.txt"):
+        upload(client, name, sample(name).read_bytes())
+    first = client.get("/queue.json", params={"limit": 2}).json()
+    assert len(first["items"]) == 2 and first["prev_page"] is None and first["next_page"]
+    second = client.get(first["next_page"].replace("/queue", "/queue.json")).json()
+    assert len(second["items"]) == 1 and second["next_page"] is None and second["prev_page"]
+    assert {r["id"] for r in first["items"] + second["items"]} == {1, 2, 3}
+    html = BeautifulSoup(client.get("/queue?limit=2", headers=HTML).text, "html.parser")
+    assert html.find("a", string="next page →")
+
+
 def test_every_page_has_a_json_twin(client):
     rid = seed_flagged(client)
     queue = client.get("/queue.json").json()

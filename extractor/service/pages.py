@@ -29,7 +29,10 @@ def queue_context(request: Request, status, template, agency, year, rule, review
     filters = {"status": status, "template": template, "agency": agency, "year": year, "rule": rule,
                "review": review, "all": show_all or None}
     query = {k: v for k, v in filters.items() if v not in (None, "")}
+    page = lambda start: f"/queue?{urlencode({**query, 'offset': start, 'limit': limit})}"  # noqa: E731
     return {
+        "prev_page": page(max(0, offset - limit)) if offset > 0 else None,
+        "next_page": page(offset + limit) if offset + limit < total else None,
         "items": [record_summary(sr) for sr in items],
         "total": total, "limit": limit, "offset": offset,
         "filters": filters,
