@@ -104,6 +104,19 @@ class FakeLlm:
             def log_message(self, *args):  # keep test output clean
                 pass
 
+            def do_GET(self):  # the requests seen so far, for a client in another process
+                if self.path.endswith("/_requests"):
+                    with fake._lock:
+                        return self._send(200, json.dumps(fake.requests, ensure_ascii=False))
+                return self._send(404, '{"error": {"message": "not found"}}')
+
+            def do_DELETE(self):
+                if self.path.endswith("/_requests"):
+                    with fake._lock:
+                        fake.requests.clear()
+                    return self._send(200, "[]")
+                return self._send(404, '{"error": {"message": "not found"}}')
+
             def do_POST(self):
                 length = int(self.headers.get("content-length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")

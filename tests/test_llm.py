@@ -422,3 +422,16 @@ def test_always_mode_on_a_sheet_the_reader_read_only_compares(tmp_path):
     assert not any(k.startswith("legacy_indicators.") for k in out.evidence)
     [dis] = [c for c in out.checks if c.rule == "llm.disagreement"]
     assert dis.cells == ["summary.proactive_total"] and (dis.left, dis.right) == (5000, 5060)
+
+
+def test_template_syntax_in_a_report_is_sent_verbatim(tmp_path):
+    # instructor renders messages with Jinja when a validation context is given: the report must not be
+    # part of the template
+    text = REPORT.replace("其中政务微信", "{{ 7*7 }} {% if x %}{{ index }}{% endraw %}，其中政务微信")
+    doc = make_doc(text)
+    with FakeLlm() as llm:
+        llm.route(SUMMARY, Answer(GOOD))
+        out = fast_reader(settings_for(llm, tmp_path)).complete(doc, reader_record(doc))
+        sent = last_user_text(llm.requests[0])
+    assert "{{ 7*7 }} {% if x %}{{ index }}{% endraw %}" in sent and "49" not in sent
+    assert out.summary.proactive_total == 1776

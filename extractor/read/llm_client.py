@@ -216,8 +216,9 @@ class LlmBackend:
             self.cache.set(self.cache_key(task), answer.model_dump_json())
 
     def _request(self, task: Task, index: QuoteIndex) -> dict[str, Any]:
-        return dict(model=self.settings.llm_model, messages=task.messages(), response_model=task.model,
-                    context={"index": index}, strict=False, temperature=0)
+        return dict(model=self.settings.llm_model, messages=task.messages(templated=True),
+                    response_model=task.model, context={"index": index, "report": task.text},
+                    strict=False, temperature=0)
 
     def run(self, task: Task, index: QuoteIndex) -> Outcome:
         """Answer one task (from the cache when possible); never raises for endpoint problems."""
