@@ -81,6 +81,43 @@ OTHER_ROW_KEYS = ("other_no_correction", "other_no_fee", "other_other")
 REQUESTS_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
+# Filler sentences for the prose sections, with numbers of their own (as real reports have):
+# the reader must not take them for table values. {n} is a seeded number, {y} the year.
+PROSE_POOL: dict[str, tuple[str, ...]] = {
+    "proactive": (
+        "通过门户网站发布政务动态{n}篇，更新政策文件栏目{m}次。",
+        "召开新闻发布会{k}场，发布政策解读{m}篇，其中图解、视频等形式解读{k}篇。",
+        "围绕财政预决算、重大建设项目、公共资源配置等重点领域公开信息{n}条。",
+        "动态调整主动公开基本目录，梳理目录事项{m}项。",
+    ),
+    "requests": (
+        "进一步规范依申请公开办理流程，严格落实登记、审核、答复等环节要求。",
+        "加强与申请人的沟通，对申请内容不明确的，一次性告知补正事项。",
+        "组织业务骨干对答复文书进行集体审核，答复规范性持续提升。",
+    ),
+    "management": (
+        "全年开展公开前保密审查{n}次，未发生泄密事件。",
+        "对{y}年以前制发的文件开展清理，确认继续有效文件{m}件。",
+        "落实政府信息公开属性源头认定机制，公文类信息在拟文时即明确公开属性。",
+    ),
+    "platform": (
+        "政务新媒体矩阵共有账号{k}个，全年发布信息{n}条，阅读量{m}万人次。",
+        "优化政府网站政府信息公开专栏设置，新增专题专栏{k}个。",
+        "政务服务热线受理群众来电{n}件，按时办结率100%。",
+    ),
+    "oversight": (
+        "组织政务公开业务培训{k}次，参训{m}人次。",
+        "将政务公开工作纳入年度绩效考核，分值占比{k}%。",
+        "按季度开展网站和政务新媒体检查，发现并整改问题{k}个。",
+    ),
+    "problems": (
+        "一是政策解读的形式和深度有待加强；二是基层政务公开标准化规范化水平有待提升；"
+        "三是依申请公开答复的规范性还需进一步提高。",
+        "下一步，将围绕群众关切，丰富解读形式，加强业务培训，推动政务公开提质增效。",
+        "同时，将加强对{y}年度政务公开工作要点落实情况的跟踪督办。",
+    ),
+}
+
 
 # ---------------------------------------------------------------------------------------------
 # The report as layout-free blocks
@@ -334,14 +371,21 @@ class ReportBuilder:
         out.append(Block("heading", "四、政府信息公开行政复议、行政诉讼情况"))
         out.append(Block("table", rows=self.appeals_table()))
         out.append(Block("heading", "五、存在的主要问题及改进情况"))
-        out.append(Block("para", f"{y}年，本机关政府信息公开工作取得了一定成效，但仍存在公开内容不够丰富、"
-                                 "政策解读形式较为单一等问题。下一步，将进一步完善工作机制，加强业务培训，"
-                                 "提升政府信息公开工作质量。"))
+        out.append(Block("para", f"{y}年，本机关政府信息公开工作取得了一定成效，但仍存在一些不足。"
+                         + self.filler("problems")))
         out.append(Block("heading", "六、其他需要报告的事项"))
         out += self.other_paras()
         out.append(Block("para", f"{agency}"))
         out.append(Block("para", f"{y + 1}年1月{rng.randint(10, 28)}日"))
         return out
+
+    def filler(self, topic: str) -> str:
+        """Two or three seeded sentences on ``topic`` from ``PROSE_POOL``."""
+        rng = self.rng
+        pool = PROSE_POOL[topic]
+        picked = rng.sample(pool, k=min(len(pool), rng.randint(2, 3)))
+        return "".join(t.format(n=rng.randint(100, 9999), m=rng.randint(10, 999),
+                                k=rng.randint(2, 40), y=self.year) for t in picked)
 
     def overview_paras(self) -> list[Block]:
         s = self.record.get("summary") or {}
@@ -350,19 +394,22 @@ class ReportBuilder:
         text = "坚持“公开为常态、不公开为例外”，围绕重点领域做好主动公开工作。"
         if prose and s.get("proactive_total") is not None:
             text += f"全年共主动公开政府信息{s['proactive_total']}条，其中政策文件、工作动态、人事信息等均及时发布。"
-        out.append(Block("para", text))
+        out.append(Block("para", text + self.filler("proactive")))
         out.append(Block("heading", "（二）依申请公开情况"))
         new_total = self._get("requests.new.total")
         text = "规范依申请公开受理、办理、答复流程，均在法定期限内予以答复。"
         if prose and new_total is not None:
             text = f"本年度共收到政府信息公开申请{new_total}件。" + text
-        out.append(Block("para", text))
+        out.append(Block("para", text + self.filler("requests")))
         out.append(Block("heading", "（三）政府信息管理"))
-        out.append(Block("para", "严格落实“三审三校”制度，做好公开前保密审查，动态调整主动公开基本目录。"))
+        out.append(Block("para", "严格落实“三审三校”制度，做好公开前保密审查，动态调整主动公开基本目录。"
+                         + self.filler("management")))
         out.append(Block("heading", "（四）政府信息公开平台建设"))
-        out.append(Block("para", "以门户网站为第一平台，结合政务新媒体及时发布权威信息。"))
+        out.append(Block("para", "以门户网站为第一平台，结合政务新媒体及时发布权威信息。"
+                         + self.filler("platform")))
         out.append(Block("heading", "（五）监督保障"))
-        out.append(Block("para", "健全政务公开领导机制，开展业务培训，将政务公开纳入年度考核。"))
+        out.append(Block("para", "健全政务公开领导机制，开展业务培训，将政务公开纳入年度考核。"
+                         + self.filler("oversight")))
         return out
 
     def other_paras(self) -> list[Block]:
