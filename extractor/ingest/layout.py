@@ -92,8 +92,15 @@ def resolve_grid(rows: list[list[SpanCell]]) -> list[list[str]]:
 
 
 def table_lines(grid: list[list[str]]) -> list[str]:
-    """Rows as TAB-joined lines; rows with no text at all are dropped."""
-    return ["\t".join(row) for row in grid if any(row)]
+    """Rows as TAB-joined lines. A row of empty cells is kept when the table has text after it
+    or it is the table's last row: in a statistics table it is a row of blank (= 0) cells, e.g.
+    表四's value row left empty. Empty rows before any text are dropped."""
+    last_text = max((i for i, row in enumerate(grid) if any(row)), default=-1)
+    if last_text < 0:
+        return []
+    first_text = next(i for i, row in enumerate(grid) if any(row))
+    keep = [row for i, row in enumerate(grid) if i >= first_text and (any(row) or len(row) > 1)]
+    return ["\t".join(row) for row in keep]
 
 
 class TextBuilder:

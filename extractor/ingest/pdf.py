@@ -268,8 +268,16 @@ def _wraps_into(prev: _Line, nxt: _Line, left: float) -> bool:
     nxt starts at the left margin (a new paragraph is indented or follows a short line), in the
     same font size."""
     right = prev.page_width - left
+    if _ENDS_WITH_FIGURE.search(prev.text) or _STARTS_NUMBERED.match(nxt.text):
+        return False  # a text table row that reaches the margin, or the next row / heading
     return (prev.x1 >= right - 2 * prev.size and nxt.x0 <= left + 0.5 * nxt.size
             and abs(prev.size - nxt.size) < 1.0)
+
+
+# a row of a table without ruling lines ends in a number cell: "… 926 1417 3948"
+_ENDS_WITH_FIGURE = re.compile(r"\s[\d０-９][\d０-９,，.．]*\s*$")
+# a numbered row label or heading: 一、 （一） 1. 1、 (1)
+_STARTS_NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、])")
 
 
 def _render(blocks: list[_Line | _Table]) -> str:

@@ -10,6 +10,8 @@ from schemas.template import Label
 # numbering at the start of a label: 一、 （一） (1) 1. 1、 ① …
 _NUMBERING = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十]+[）)、.．]|[（(]\d+[）)]|\d+[.．、,，]|[①-⑳])+")
+# markup left in text exports: [bookmark: _Hlk…], <br>, <b>…</b>
+_MARKUP = re.compile(r"\[bookmark:[^\]]*\]|</?[a-zA-Z][a-zA-Z0-9]{0,8}\s*/?>")
 # short asides inside labels: 本年(2022)新收, 现行有效件数(历年), 总计（件）
 _ASIDE = re.compile(r"[（(]\s*(?:\d{4}\s*年?度?|历年|件|个|条|次|单位[:：]?[^（()）]{0,4})\s*[）)]")
 _DROP = re.compile(r"[\s\u3000“”\"'‘’「」『』《》<>·•…:：;；,，。、()（）【】\[\]_*|]+")
@@ -18,7 +20,7 @@ _DROP = re.compile(r"[\s\u3000“”\"'‘’「」『』《》<>·•…:：;�
 def normalize_label(text: str) -> str:
     """Fold width, drop whitespace/punctuation/numbering: '（三）不予 公开' → '不予公开'."""
     folded = unicodedata.normalize("NFKC", text)
-    folded = re.sub(r"\[bookmark:[^\]]*\]", "", folded)
+    folded = _MARKUP.sub("", folded)
     folded = _ASIDE.sub("", folded.strip())
     folded = _NUMBERING.sub("", folded.replace(" ", "").replace("\u3000", ""))
     return _DROP.sub("", folded)

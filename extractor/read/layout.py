@@ -20,6 +20,7 @@ _UNIT = r"(?:件|条|个|次|项|万元|元|篇|份)?"
 _NUMBER = re.compile(r"^[+]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?" + _UNIT + r"$")
 _SPLIT_DIGITS = re.compile(r"^\d+(?: \d+)+$")
 _TOKEN = re.compile(r"\S+")
+_MD_SEPARATOR = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|)+(?:\s*:?-{3,}:?\s*)?")
 # page numbers a PDF prints inside a table that runs over pages: "- 3 -", "第 3 页", "3/7"
 _PAGE_MARK = re.compile(r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
 
@@ -175,7 +176,7 @@ def _split_label_numbers(cell: Cell) -> list[Cell]:
 
 def _pipe_row(line: Cell, index: int) -> Row:
     text = line.text
-    if re.fullmatch(r"[\s|:\-—]+", text):  # markdown separator row
+    if _MD_SEPARATOR.fullmatch(text):  # markdown header separator |---|:--:|
         return Row((), index)
     parts = text.split("|")
     cells, pos = [], line.start

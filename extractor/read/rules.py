@@ -132,7 +132,7 @@ def read_requests(rows: list[LabelledRow], reading: Reading) -> tuple[int, int] 
             break
         # a row of empty cells is a row of zeros when the grid shows all of its cells
         has_values = any(c.text.strip() for c in r.values) or (
-            bool(r.labels) and len(r.values) == len(APPLICANT_COLUMNS))
+            bool(r.labels) and len(r.values) >= len(APPLICANT_COLUMNS))
         if not has_values:
             if not r.labels:
                 continue
@@ -254,28 +254,39 @@ def _resolve_split(cells: tuple[Cell, ...], n: int):
 
 
 # ---- 表四 -----------------------------------------------------------------------------------
+_APPEALS_CELLS = len(APPEAL_GROUPS) * len(APPEAL_COLUMNS)
+_APPEALS_WINDOW = 40  # rows after 表四's first header row that may still be its header or values
+
+
 def read_appeals(rows: list[LabelledRow], reading: Reading) -> bool:
     """Fill appeals.* from 表四: one row of 15 values after the header, or one row per group."""
     header = next((i for i, r in enumerate(rows) if _is_appeals_header(r)), None)
     if header is None:
         return False
-    per_group = _appeals_by_group(rows[header:header + 12])
+    window = rows[header:header + _APPEALS_WINDOW]
+    per_group = _appeals_by_group(window)
     if per_group:
         for key, r in per_group.items():
             _put_row(reading, f"appeals.{key}", APPEAL_COLUMNS, r.values)
         return True
     cells: list[Cell] = []
-    for r in rows[header + 1: header + 12]:
+    empty_grid: tuple[Cell, ...] | None = None  # a row of 15 blank cells: zeros, unless values follow
+    for r in window[1:]:
         if r.labels:
             if cells:
                 break
             continue
-        vals = [c for c in r.values if c.text.strip() or len(r.values) >= 15]
-        if not any(c.text.strip() for c in vals):
+        full_grid = len(r.values) >= _APPEALS_CELLS
+        if not any(c.text.strip() for c in r.values):
+            if full_grid and empty_grid is None and not cells:
+                empty_grid = _trim(tuple(r.values), _APPEALS_CELLS)
             continue
-        cells.extend(_trim(tuple(r.values), 15) if len(r.values) >= 15 else vals)
-        if len(cells) >= 15:
+        cells.extend(_trim(tuple(r.values), _APPEALS_CELLS) if full_grid
+                     else [c for c in r.values if c.text.strip()])
+        if len(cells) >= _APPEALS_CELLS:
             break
+    if not cells and empty_grid is not None:
+        cells = list(empty_grid)
     if not cells:
         return False
     width = len(APPEAL_COLUMNS)
@@ -340,8 +351,8 @@ def read_proactive_2019(rows: list[LabelledRow]) -> Proactive2019 | None:
 
 def _first_row_with_values(rows: list[LabelledRow], lab, n: int) -> LabelledRow | None:
     for r in rows:
-        if best_match((lab,), r.last_label) and len([c for c in r.values]) >= n \
-                and any(c.text.strip() for c in r.values) and len(r.labels) <= 3:
+        shown = any(c.text.strip() for c in r.values) or len(r.values) >= n  # empty grid = zeros
+        if best_match((lab,), r.last_label) and len(r.values) >= n and shown and len(r.labels) <= 3:
             return r
     return None
 
