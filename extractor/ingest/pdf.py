@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from extractor.errors import InputDocumentError
+from extractor.ingest.pdf_columns import Word, grid_rows, header_aligned_row, table_runs
 from extractor.ingest.layout import (
     CJK_CHARS, Ingested, TextBuilder, clean_cell, is_cjk, join_wrapped)
 
@@ -45,6 +46,7 @@ class _Line:
     x1: float
     size: float
     page_width: float
+    words: tuple[Word, ...] = ()
 
 
 @dataclass
@@ -70,7 +72,7 @@ def ingest_pdf(data: bytes, name: str) -> Ingested:
         pages = [_read_page(page, name, number)
                  for number, page in enumerate(pdf.pages, start=1)]
     warnings = _check_text_layer(pages, name)
-    blocks = [block for page in pages for block in _drop_page_numbers(page.blocks)]
+    blocks = [block for page in pages for block in _align_text_tables(_drop_page_numbers(page.blocks))]
     return Ingested(text=_render(_reflow(blocks)), pages=len(pages), warnings=warnings)
 
 
@@ -207,8 +209,91 @@ def _text_lines(page) -> list[_Line]:
         text = _line_text(chars)
         if text:
             size = chars[0].get("size", 10.0)
-            lines.append(_Line(text, line["top"], line["x0"], line["x1"], size, page.width))
+            lines.append(_Line(text, line["top"], line["x0"], line["x1"], size, page.width,
+                               tuple(_words(chars))))
     return lines
+
+
+def _words(chars) -> list[Word]:
+    """The line's words with their x extents (split where ``_line_text`` puts a space)."""
+    words: list[Word] = []
+    group: list = []
+    for char in chars:
+        if group and _is_word_gap(group[-1], char):
+            words.append(_word(group))
+            group = []
+        group.append(char)
+    if group:
+        words.append(_word(group))
+    return words
+
+
+def _word(chars) -> Word:
+    return Word(_pdf_text("".join(c["text"] for c in chars)), chars[0]["x0"], chars[-1]["x1"])
+
+
+def _align_text_tables(blocks: list[_Line | _Table]) -> list[_Line | _Table]:
+    """Runs of text lines that form a table without rulings become grid tables, so a blank cell
+    keeps its column (see ``pdf_columns``)."""
+    out: list[_Line | _Table] = []
+    i = 0
+    while i < len(blocks):
+        j = i
+        while j < len(blocks) and isinstance(blocks[j], _Line):
+            j += 1
+        out.extend(_align_lines(blocks[i:j]))
+        if j < len(blocks):
+            out.append(blocks[j])
+        i = j + 1
+    return out
+
+
+def _align_lines(lines: list[_Line]) -> list[_Line | _Table]:
+    if len(lines) < 2:
+        return list(lines)
+    words = [list(line.words) for line in lines]
+    out: list[_Line | _Table] = []
+    done = 0
+    for start, end in table_runs(words):
+        tolerance = 0.6 * max(lines[start].size, 1.0)
+        grid = grid_rows(words[start:end], tolerance)
+        if grid is None:
+            continue
+        out.extend(lines[done:start])
+        top, bottom = lines[start].top, lines[end - 1].top
+        out.append(_Table(grid, top, (0.0, top, lines[start].page_width, bottom)))
+        done = end
+    out.extend(lines[done:])
+    return _align_lone_rows(out)
+
+
+def _align_lone_rows(blocks: list[_Line | _Table]) -> list[_Line | _Table]:
+    """A single line of values right under a header line becomes a grid row aligned on the
+    header's words (see ``pdf_columns.header_aligned_row``)."""
+    out: list[_Line | _Table] = []
+    for block in blocks:
+        if isinstance(block, _Line) and block.words:
+            header = _header_words(out)
+            cells = header_aligned_row(header, list(block.words), 0.3 * block.size) if header else None
+            if cells is not None:
+                out.append(_Table([cells], block.top, (0.0, block.top, block.page_width, block.top)))
+                continue
+        out.append(block)
+    return out
+
+
+def _header_words(before: list[_Line | _Table], depth: int = 3) -> list[Word]:
+    """Column headings above a line: the words of up to ``depth`` header lines, the lowest line
+    first (its headings are the most specific), upper words kept where nothing below covers
+    them (a two-level header: 行政诉讼 over 结果维持 … 总计)."""
+    words: list[Word] = []
+    for block in reversed(before[-depth:]):
+        if not isinstance(block, _Line):
+            break
+        for w in block.words:
+            if not any(w.x0 < o.x1 and o.x0 < w.x1 for o in words):
+                words.append(w)
+    return sorted(words, key=lambda w: w.x0)
 
 
 def _line_text(chars) -> str:

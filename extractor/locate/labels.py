@@ -49,3 +49,9 @@ def best_match(labels: Sequence[Label], norm: str) -> Label | None:
         return None
     scored.sort(key=lambda s: (-s[0], s[1]))
     return scored[0][2]
+
+
+def first_match(labels: Sequence[Label], norm: str) -> Label | None:
+    """The first template label (in template order) that ``norm`` names: for text that may
+    also hold fragments of the labels around it."""
+    return next((lab for lab in labels if keyword_score(lab, norm) > 0), None)

@@ -10,7 +10,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from extractor import __version__
-from extractor.locate.labels import best_match, normalize_label
+from extractor.locate.labels import best_match, first_match, normalize_label
 from extractor.locate.meta import find_agency, find_year
 from extractor.locate.template import is_legacy_sheet, proactive_form
 from extractor.read.layout import Cell, Row, fold, is_blank, is_split_number, parse_number, split_rows
@@ -120,7 +120,8 @@ def read_requests(rows: list[LabelledRow], reading: Reading) -> tuple[int, int] 
     if start is None:
         return None
     order = {lab.key: i for i, lab in enumerate(REQUEST_ROWS)}
-    pointer, pending, orphan, end = -1, "", None, len(rows)
+    pointer, orphan, end = -1, None, len(rows)
+    pending: list[str] = []  # label fragments seen since the last row with values
 
     def match(label: str):
         return best_match(REQUEST_ROWS[pointer + 1:], label)  # template order: only rows ahead
@@ -140,22 +141,29 @@ def read_requests(rows: list[LabelledRow], reading: Reading) -> tuple[int, int] 
             if lab is not None and orphan is not None:
                 pointer = order[lab.key]
                 _put_row(reading, f"requests.{lab.key}", APPLICANT_COLUMNS, orphan.values)
-                orphan, pending = None, ""
+                orphan, pending = None, []
                 continue
-            pending = "".join(c.text for c in r.labels) if lab is not None else pending + "".join(
-                c.text for c in r.labels)
+            fragment = _without_group_labels(r.joined_label)
+            pending = [fragment] if lab is not None else pending + [fragment]
             continue
-        if not r.labels:
-            lab = match(normalize_label(pending)) if pending else None
-            if lab is None:
-                # numbers without a label: keep them for the label that follows, if they fill a row
-                full = len([c for c in r.values if c.text.strip()]) >= len(APPLICANT_COLUMNS)
-                orphan = r if full else None
-                continue
-        else:
-            lab = match(r.last_label) or match(r.joined_label) or (
-                match(normalize_label(pending + "".join(c.text for c in r.labels))) if pending else None)
-        pending, orphan = "", None
+        lab = (match(r.last_label) or match(r.joined_label)) if r.labels else None
+        if lab is not None and r.last_label in _GROUP_LABELS and pending:
+            lab = None  # "（六）其他处理" beside the numbers, the row's own label above/below them
+        if lab is None:
+            # the row's label is around its numbers: lines above (a label broken over lines),
+            # below (a PDF that printed the numbers first) or both (a label centred on the row,
+            # maybe with its group label beside the numbers). The first template row ahead
+            # named there is theirs.
+            around = "".join(_without_group_labels(normalize_label(c.text)) for c in r.labels)
+            around = "".join(pending) + around + _labels_below(rows, i)
+            lab = first_match(REQUEST_ROWS[pointer + 1:], around) if around else None
+        if lab is None and r.labels and r.last_label in _GROUP_LABELS:
+            lab = match(r.last_label)
+        if lab is None and not r.labels:
+            full = len([c for c in r.values if c.text.strip()]) >= len(APPLICANT_COLUMNS)
+            orphan = r if full else None
+            continue
+        pending, orphan = [], None
         if lab is None:
             continue
         pointer = order[lab.key]
@@ -164,6 +172,26 @@ def read_requests(rows: list[LabelledRow], reading: Reading) -> tuple[int, int] 
             end = i + 1
             break
     return start, end
+
+
+_GROUP_LABELS = tuple(sorted({normalize_label(lab.group) for lab in REQUEST_ROWS if lab.group}, key=len,
+                             reverse=True))
+
+
+def _without_group_labels(norm: str) -> str:
+    for group in _GROUP_LABELS:
+        norm = norm.replace(group, "")
+    return norm
+
+
+def _labels_below(rows: list[LabelledRow], i: int, depth: int = 3) -> str:
+    """Normalised labels of the label-only rows right after row ``i`` (up to ``depth``)."""
+    parts = []
+    for r in rows[i + 1: i + 1 + depth]:
+        if any(c.text.strip() for c in r.values) or not r.labels:
+            break
+        parts.append(_without_group_labels(r.joined_label))
+    return "".join(parts)
 
 
 def _is_appeals_header(r: LabelledRow) -> bool:
@@ -323,15 +351,38 @@ def read_proactive(rows: list[LabelledRow], reading: Reading) -> bool:
         if r is not None:
             _put_row_plain(reading, f"proactive.{lab.key}", PROACTIVE_DOC_COLUMNS, r.values)
             found = True
+    bare: list[tuple[str, LabelledRow]] = []
     for lab in PROACTIVE_SINGLE_ROWS:
         r = _first_row_with_values(rows, lab, 1)
+        path = f"proactive.{lab.key}"
         if r is not None:
-            cell = _trim(r.values, 1)
-            path = f"proactive.{lab.key}"
-            if len(cell) >= 1:
-                reading.put(path, _cell_value(cell[0]), cell[0])
-                found = True
+            cell = _trim(r.values, 1)[0]
+            reading.put(path, _cell_value(cell), cell)
+            found = True
+        elif (r := _bare_label_row(rows, lab)) is not None:
+            bare.append((path, r))
+    if found:
+        _put_bare_rows(reading, bare)
     return found
+
+
+def _bare_label_row(rows: list[LabelledRow], lab) -> LabelledRow | None:
+    """A line that is exactly a one-value row's label with nothing after it."""
+    target = normalize_label(lab.text)
+    return next((r for r in rows if not r.values and len(r.labels) == 1
+                 and r.last_label == target), None)
+
+
+def _put_bare_rows(reading: Reading, bare: list[tuple[str, LabelledRow]]) -> None:
+    """In a 表二 that is present, a row label printed with nothing after it is a blank cell (= 0)
+    in a layout that drops empty cells (PDF text); said in an info check, not silently."""
+    for path, r in bare:
+        end = r.labels[-1].end
+        reading.put(path, 0.0, Cell("", end, end))
+    if bare:
+        reading.notes.append(Check(
+            rule="reader.blank_row", severity="info", cells=[p for p, _ in bare],
+            message="表二 rows printed with no value in a present table were read as blank (0)"))
 
 
 _PROACTIVE_2019_LABELS = ("规章", "规范性文件", "行政许可", "其他对外管理服务事项", "行政处罚",
