@@ -704,6 +704,27 @@ def test_pdf_page_with_a_huge_drawing_is_read_as_text(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pdf_module, "MAX_DRAWINGS", 5)
     doc = ingest_file(write(tmp_path, "r.pdf", make_pdf()), SETTINGS)
-    assert "行政规范性文件 1 0 1" in lines_of(doc)
+    # read as text, the rows still come out as grid rows: their columns are recovered from the
+    # x positions of the numbers (pdf_columns)
+    assert "行政规范性文件\t1\t0\t1" in lines_of(doc)
     assert doc.warnings == [
         "pages with too many drawn lines to look for tables (read as text): [1]"]
+
+
+def test_pdf_text_table_without_rulings_keeps_blank_cells_in_their_columns():
+    """Unit test of the column recovery: numbers at x positions, a blank cell leaves a gap."""
+    from extractor.ingest.pdf_columns import Word, grid_rows, header_aligned_row, table_runs
+
+    def row(label, xs_vals):
+        words = [Word(label, 10, 100)] if label else []
+        return words + [Word(v, x, x + 6 * len(v)) for x, v in xs_vals]
+
+    lines = [row("一、本年新收", [(200, "3"), (260, "1"), (320, "4")]),
+             row("二、上年结转", [(200, "2"), (320, "2")]),          # middle cell blank
+             row("（一）予以公开", [(260, "1"), (268, "0"), (320, "10")])]  # "1 0" split in a cell
+    assert table_runs(lines) == [(0, 3)]
+    grid = grid_rows(lines, tolerance=4.0)
+    assert grid[1] == ["二、上年结转", "2", "", "2"]
+    assert grid[2] == ["（一）予以公开", "", "1 0", "10"]
+    header = [Word(t, x, x + 20) for t, x in (("维持", 100), ("纠正", 140), ("其他", 180), ("总计", 220))]
+    assert header_aligned_row(header, [Word("3", 105, 110), Word("3", 225, 230)], 2.0) == ["3", "", "", "3"]
