@@ -8,6 +8,7 @@ Imports nothing from ``extractor``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -211,9 +212,10 @@ def expand(relation: Relation) -> list[Equation]:
     ]
 
 
-def equations(template: str) -> list[Equation]:
+@lru_cache(maxsize=None)
+def equations(template: str) -> tuple[Equation, ...]:
     """Every equation that holds in a report of ``template``."""
-    return [eq for rel in RELATIONS if template in rel.applies_to for eq in expand(rel)]
+    return tuple(eq for rel in RELATIONS if template in rel.applies_to for eq in expand(rel))
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,8 @@ class FieldInfo:
     decimal: bool = False
 
 
-def table_fields() -> list[FieldInfo]:
+@lru_cache(maxsize=None)
+def table_fields() -> tuple[FieldInfo, ...]:
     """Every table cell of the record, in template order (used for CSV columns, UI, evals)."""
     out: list[FieldInfo] = []
     for row in PROACTIVE_DOC_ROWS:
@@ -240,7 +243,7 @@ def table_fields() -> list[FieldInfo]:
     for grp in APPEAL_GROUPS:
         for col in APPEAL_COLUMNS:
             out.append(FieldInfo(f"appeals.{grp.key}.{col.key}", f"表四 {grp.text} {col.text}"))
-    return out
+    return tuple(out)
 
 
 SUMMARY_FIELDS: tuple[Label, ...] = (

@@ -12,20 +12,21 @@ from schemas import Check, Record
 from extractor.check.arithmetic import check_arithmetic, equation_status
 from extractor.check.crosscheck import check_narrative, check_summary
 from extractor.check.grounding import check_evidence, check_missing_evidence
-from extractor.check.values import check_values
+from extractor.check.values import check_values, table_values
 
 __all__ = ["check_record", "check_tables", "equation_status", "status_for"]
 
 
-def check_tables(record: Record) -> list[Check]:
+def check_tables(record: Record, values: list | None = None) -> list[Check]:
     """Arithmetic and value checks: everything that needs only the record, not the text."""
-    return check_arithmetic(record) + check_values(record)
+    return check_arithmetic(record) + check_values(record, values)
 
 
 def check_record(record: Record, text: str | None = None) -> list[Check]:
     """Every check of a record; grounding against the text and prose cross-checks need ``text``."""
-    checks = check_tables(record) + check_summary(record)
-    checks += check_evidence(record, text) + check_missing_evidence(record)
+    values = table_values(record)  # read the cells once for the checks that walk them all
+    checks = check_tables(record, values) + check_summary(record)
+    checks += check_evidence(record, text) + check_missing_evidence(record, values)
     if text:
         checks += check_narrative(record, text)
     return checks

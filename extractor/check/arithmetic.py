@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from schemas import Check, Record, get_path
+from schemas import Check, Record
 from schemas.template import Equation, equations
 
 from extractor.check.numbers import format_number, same_number
@@ -50,19 +50,30 @@ def row_is_absent(row: object) -> bool:
     return row is None or all(v is None for v in dict(row).values())
 
 
-def read_cell(record: Record, path: str) -> tuple[float | None, bool]:
-    """The value at ``path`` and whether its row is absent."""
-    row_path, _, column = path.rpartition(".")
-    row = get_path(record, row_path)
-    if row_is_absent(row):
-        return None, True
-    return getattr(row, column, None), False
+Cells = dict[str, tuple[float | None, bool]]  # path → (value, row is absent)
 
 
-def sum_side(record: Record, paths: tuple[str, ...]) -> Side:
+def cell_values(record: Record) -> Cells:
+    """Every table cell's value and whether its row is absent, read from the record once."""
+    data = record.model_dump(include={"proactive", "requests", "appeals"})
+    out: Cells = {}
+    for table in ("requests", "appeals"):
+        for row_key, row in (data.get(table) or {}).items():
+            absent = row_is_absent(row)
+            for column, value in (row or {}).items():
+                out[f"{table}.{row_key}.{column}"] = (None if absent else value, absent)
+    return out
+
+
+def read_cell(cells: Cells, path: str) -> tuple[float | None, bool]:
+    """The value at ``path`` and whether its row is absent (a missing row is absent)."""
+    return cells.get(path, (None, True))
+
+
+def sum_side(cells: Cells, paths: tuple[str, ...]) -> Side:
     total, nulls, absent = 0.0, [], 0
     for path in paths:
-        value, row_absent = read_cell(record, path)
+        value, row_absent = read_cell(cells, path)
         if row_absent:
             absent += 1  # an absent row counts as 0
         elif value is None:
@@ -72,10 +83,10 @@ def sum_side(record: Record, paths: tuple[str, ...]) -> Side:
     return Side(None if nulls else total, tuple(nulls), absent == len(paths))
 
 
-def evaluate(record: Record, equation: Equation) -> EquationResult:
+def evaluate(cells: Cells, equation: Equation) -> EquationResult:
     """Add up both sides of one equation."""
-    left = sum_side(record, equation.left)
-    right = sum_side(record, equation.right)
+    left = sum_side(cells, equation.left)
+    right = sum_side(cells, equation.right)
     if left.absent and right.absent:
         state: State = "absent"
     elif left.total is None or right.total is None:
@@ -89,8 +100,9 @@ def evaluate(record: Record, equation: Equation) -> EquationResult:
 
 def evaluate_record(record: Record) -> list[EquationResult]:
     """Every equation of the record's template whose table is present."""
+    cells = cell_values(record)
     return [
-        evaluate(record, eq)
+        evaluate(cells, eq)
         for eq in equations(record.template)
         if getattr(record, table_of(eq.left[0]), None) is not None
     ]

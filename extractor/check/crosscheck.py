@@ -90,10 +90,9 @@ def stated_figures(lines: list[str],
                    patterns: tuple[re.Pattern[str], ...]) -> list[tuple[float, str]]:
     """``(number, matched phrase)`` for every place one of ``patterns`` matches the prose."""
     out = []
-    for line in lines:
-        folded = unicodedata.normalize("NFKC", line)
+    for line in lines:  # already NFKC-folded by check_narrative
         out += [(parse_number(m.group(1)), m.group(0))
-                for pattern in patterns for m in pattern.finditer(folded)]
+                for pattern in patterns for m in pattern.finditer(line)]
     return out
 
 
@@ -111,6 +110,6 @@ def narrative_check(record: Record, lines: list[str], field: str) -> Check | Non
 
 def check_narrative(record: Record, text: str) -> list[Check]:
     """Warnings where no figure the prose states matches the table (prose may state a subset)."""
-    lines = prose_lines(text)
+    lines = [unicodedata.normalize("NFKC", line) for line in prose_lines(text)]  # fold once
     found = (narrative_check(record, lines, field) for field in PROSE_PATTERNS)
     return [c for c in found if c is not None]

@@ -75,7 +75,7 @@ def ungrounded_check(path: str, span: Span, value: object) -> Check:
                  message=f"{path} = {shown} is not stated in its evidence {span.text!r}")
 
 
-def check_span(record: Record, path: str, span: Span, text: str | None) -> Check | None:
+def check_span(record: Record | dict, path: str, span: Span, text: str | None) -> Check | None:
     value = get_path(record, path)
     if value is None:
         return None
@@ -88,7 +88,8 @@ def check_span(record: Record, path: str, span: Span, text: str | None) -> Check
 
 def check_evidence(record: Record, text: str | None) -> list[Check]:
     """Errors for evidence spans that are not in the text or do not state their field's value."""
-    found = (check_span(record, path, span, text) for path, span in record.evidence.items())
+    data = record.model_dump(exclude={"evidence", "checks"})  # one dump, then dict lookups
+    found = (check_span(data, path, span, text) for path, span in record.evidence.items())
     return [c for c in found if c is not None]
 
 
@@ -99,9 +100,11 @@ def missing_by_table(paths: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
-def check_missing_evidence(record: Record) -> list[Check]:
+def check_missing_evidence(record: Record,
+                           values: list[tuple[str, bool, float]] | None = None) -> list[Check]:
     """One warning per table listing its non-null values that have no evidence span."""
-    missing = (path for path, _, _ in table_values(record) if path not in record.evidence)
+    missing = (path for path, _, _ in (values if values is not None else table_values(record))
+               if path not in record.evidence)
     return [
         Check(rule=MISSING, severity="warning", cells=cells,
               message=f"{table}: {len(cells)} value(s) have no evidence span")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from functools import lru_cache
 
 # What a blank cell of a present table looks like; the contract reads it as 0.
 BLANK_CELL_MARKERS = frozenset({"", "—", "——", "–", "-", "--", "/", "无"})
@@ -18,6 +19,7 @@ _SPACES = re.compile(r"[ \u00a0\u3000]+")
 TOLERANCE = 1e-6
 
 
+@lru_cache(maxsize=65536)
 def fold_text(text: str) -> str:
     """NFKC-fold (full-width digits and punctuation → ASCII), drop thousands separators and spaces.
 
@@ -26,9 +28,10 @@ def fold_text(text: str) -> str:
     return _THOUSANDS.sub("", _SPACES.sub("", folded))
 
 
-def numbers_in(text: str) -> list[float]:
+@lru_cache(maxsize=65536)
+def numbers_in(text: str) -> tuple[float, ...]:
     """Every number printed in ``text``, in order."""
-    return [float(m) for m in _NUMBER.findall(fold_text(text))]
+    return tuple(float(m) for m in _NUMBER.findall(fold_text(text)))
 
 
 def parse_number(text: str) -> float:
@@ -36,6 +39,7 @@ def parse_number(text: str) -> float:
     return float(fold_text(text))
 
 
+@lru_cache(maxsize=65536)
 def is_blank_cell(text: str) -> bool:
     """True when ``text`` is what a report prints for an empty cell."""
     return fold_text(text).strip() in BLANK_CELL_MARKERS

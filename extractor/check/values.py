@@ -2,8 +2,6 @@
 (``proactive.fees``, in 万元, is the one decimal field: ``schemas.template.DECIMAL_FIELDS``)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from schemas import Check, Record, get_path
 from schemas.template import table_fields
 
@@ -13,12 +11,15 @@ NON_NEGATIVE = "values.non_negative"
 INTEGER = "values.integer"
 
 
-def table_values(record: Record) -> Iterator[tuple[str, bool, float]]:
+def table_values(record: Record) -> list[tuple[str, bool, float]]:
     """``(path, is_decimal, value)`` for every non-null table cell of the record."""
+    data = record.model_dump(include={"proactive", "requests", "appeals"})  # one dump, dict lookups
+    out = []
     for field in table_fields():
-        value = get_path(record, field.path)
+        value = get_path(data, field.path)
         if value is not None:
-            yield field.path, field.decimal, value
+            out.append((field.path, field.decimal, value))
+    return out
 
 
 def value_checks(path: str, decimal: bool, value: float) -> list[Check]:
@@ -33,7 +34,8 @@ def value_checks(path: str, decimal: bool, value: float) -> list[Check]:
     return checks
 
 
-def check_values(record: Record) -> list[Check]:
-    """Errors for negative values and for fractional counts."""
-    return [c for path, decimal, value in table_values(record)
+def check_values(record: Record, values: list[tuple[str, bool, float]] | None = None) -> list[Check]:
+    """Errors for negative values and for fractional counts (``values``: ``table_values(record)``
+    when the caller has it already)."""
+    return [c for path, decimal, value in (values if values is not None else table_values(record))
             for c in value_checks(path, decimal, value)]

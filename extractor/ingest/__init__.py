@@ -54,12 +54,20 @@ def _read_checked(path: Path, settings: Settings) -> bytes:
         if not path.is_file():
             raise InputDocumentError(f"{path} is not a regular file (a directory?); "
                                      "pass the report file itself")
-        _check_size(path, path.stat().st_size, settings)
-        with path.open("rb") as handle:  # capped: the file may grow after the check
-            return handle.read(int(settings.max_file_mb * _MB) + 1)
+        size = path.stat().st_size
+        _check_size(path, size, settings)
+        with path.open("rb") as handle:
+            # read what stat reported plus one byte: a file that grew past the limit since the
+            # check is caught by ingest_bytes' size check, and no limit-sized buffer is allocated
+            return handle.read(size + 1) + _rest_capped(handle, settings)
     except OSError as exc:
         raise InputDocumentError(
             f"{path} cannot be read ({exc.strerror or exc}); check its permissions") from exc
+
+
+def _rest_capped(handle, settings: Settings) -> bytes:
+    """Whatever a growing file gained after stat, up to the limit (normally nothing)."""
+    return handle.read(int(settings.max_file_mb * _MB) + 1) if handle.peek(1) else b""
 
 
 def _check_size(path: Path, size: int, settings: Settings) -> None:

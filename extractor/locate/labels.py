@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from collections.abc import Sequence
 
 from schemas.template import Label
@@ -17,6 +18,7 @@ _ASIDE = re.compile(r"[（(]\s*(?:\d{4}\s*年?度?|历年|件|个|条|次|单位
 _DROP = re.compile(r"[\s\u3000“”\"'‘’「」『』《》<>·•…:：;；,，。、()（）【】\[\]_*|]+")
 
 
+@lru_cache(maxsize=65536)
 def normalize_label(text: str) -> str:
     """Fold width, drop whitespace/punctuation/numbering: '（三）不予 公开' → '不予公开'."""
     folded = unicodedata.normalize("NFKC", text)

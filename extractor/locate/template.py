@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from schemas.template import (
     GOV2019_PROACTIVE_MARKERS,
@@ -11,6 +12,7 @@ from schemas.template import (
 )
 
 
+@lru_cache(maxsize=8)
 def squeeze(text: str) -> str:
     """Width-folded text without any whitespace, for marker search."""
     flat = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 BLANK_MARKERS = frozenset({"", "-", "—", "--", "——", "–", "/", "无", "－", "／", "─", "-—", "/-"})
 _UNIT = r"(?:件|条|个|次|项|万元|元|篇|份)?"
@@ -46,16 +47,19 @@ class Row:
         return self.cells[0].start if self.cells else 0
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Width-fold and trim a cell: '　１,２３４ ' → '1,234'."""
     return unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip()
 
 
+@lru_cache(maxsize=65536)
 def is_blank(text: str) -> bool:
     """A cell that means zero inside a present table ('', '—', '-', '/', '无')."""
     return fold(text).replace(" ", "") in BLANK_MARKERS
 
 
+@lru_cache(maxsize=65536)
 def parse_number(text: str) -> float | None:
     """'1,234' → 1234; '582.10' → 582.1; '３' → 3; anything else → None. Blank markers are not
     numbers (see ``is_blank``)."""
@@ -65,11 +69,13 @@ def parse_number(text: str) -> float | None:
     return float(m.group(1).replace(",", "") + (m.group(2) or ""))
 
 
+@lru_cache(maxsize=65536)
 def is_split_number(text: str) -> bool:
     """'1 0' inside one cell: digits separated by single spaces (a PDF broke the number)."""
     return bool(_SPLIT_DIGITS.match(fold(text)))
 
 
+@lru_cache(maxsize=65536)
 def is_value(text: str) -> bool:
     return parse_number(text) is not None or is_blank(text) or is_split_number(text)
 

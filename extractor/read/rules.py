@@ -37,13 +37,13 @@ class Reading:
     """What the reader found: values and spans by field path, and notes for the checker."""
 
     values: dict[str, float | None] = field(default_factory=dict)
-    spans: dict[str, Span] = field(default_factory=dict)
+    spans: dict[str, dict] = field(default_factory=dict)  # Span fields; validated once by Record
     notes: list[Check] = field(default_factory=list)
 
     def put(self, path: str, value: float | None, cell: Cell | None) -> None:
         self.values[path] = value
         if value is not None and cell is not None:
-            self.spans[path] = Span(start=cell.start, end=cell.end, text=cell.text)
+            self.spans[path] = {"start": cell.start, "end": cell.end, "text": cell.text}
 
 
 @dataclass(frozen=True)
@@ -51,14 +51,14 @@ class LabelledRow:
     labels: tuple[Cell, ...]
     values: tuple[Cell, ...]
     row: Row
+    last_label: str = ""    # the most specific label cell, normalised
+    joined_label: str = ""  # all label cells together, normalised
 
-    @property
-    def last_label(self) -> str:
-        return normalize_label(self.labels[-1].text) if self.labels else ""
-
-    @property
-    def joined_label(self) -> str:
-        return normalize_label("".join(c.text for c in self.labels))
+    @classmethod
+    def of(cls, labels: tuple[Cell, ...], values: tuple[Cell, ...], row: Row) -> "LabelledRow":
+        return cls(labels, values, row,
+                   normalize_label(labels[-1].text) if labels else "",
+                   normalize_label("".join(c.text for c in labels)))
 
 
 def label_rows(rows: list[Row]) -> list[LabelledRow]:
@@ -68,7 +68,7 @@ def label_rows(rows: list[Row]) -> list[LabelledRow]:
         last = max((i for i, c in enumerate(row.cells) if c.text.strip() and not _value_like(c)),
                    default=-1)
         labels = tuple(c for c in row.cells[: last + 1] if c.text.strip() and not _value_like(c))
-        out.append(LabelledRow(labels, tuple(row.cells[last + 1:]), row))
+        out.append(LabelledRow.of(labels, tuple(row.cells[last + 1:]), row))
     return out
 
 
