@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     @property
     def extraction_config(self) -> str:
         """What, besides the document, determines a record (part of the store key)."""
+        from extractor import __version__  # a new reader version re-extracts stored documents
+
         if self.llm == "off" or not self.llm_configured:
-            return "rules"
-        return f"llm={self.llm};model={self.llm_model};mode={self.llm_mode}"
+            return f"rules@{__version__}"
+        return f"rules@{__version__};llm={self.llm};model={self.llm_model};mode={self.llm_mode}"
