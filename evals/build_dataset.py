@@ -9,6 +9,7 @@ Cases:
   the copies already in the dataset are kept). Their gold gets ``source`` and ``layout``.
 * ``ext-*``: the three real PDFs of ``../shared/evalset-external``, referenced by relative path and
   never copied (the eval skips them when they are absent).
+* cases it does not make (``nianbao promote``, hand-added) are kept in the manifest as they are;
 * ``r*``: reports rendered by :mod:`evals.render` from a seed's gold or from a seeded synthetic
   record, in another layout (HTML, DOCX, PDF, pdf_text, pipe/tab rows, GBK text) and with the
   variants real reports show (blank/"—" cells, split labels, full-width digits, a split number,
@@ -48,6 +49,7 @@ EXTERNAL = {
     "ext-hongze-2024": ("hongze_gov_2024", ()),
     "ext-huaian-2024": ("huaian_gov_2024", ()),
 }
+BUILDER_TAGS = frozenset({"seed", "external", "rendered"})  # the cases this script makes
 CONTRACT_KEYS = ("agency", "year", "template", "proactive", "requests", "appeals", "summary")
 
 
@@ -235,6 +237,19 @@ def render_case(spec: Rendered, seeds: dict[str, dict], out: Path) -> dict:
             "tags": ["rendered", *spec.tags], "variants": sorted(variants)}
 
 
+def builder_owned(entry: dict) -> bool:
+    return bool(BUILDER_TAGS & set(entry.get("tags", ())))
+
+
+def kept_cases(manifest: Path, built: set[str]) -> list[dict]:
+    """Cases this script does not make (promoted from the review store, added by hand): a rebuild
+    keeps them as they are."""
+    if not manifest.is_file():
+        return []
+    entries = json.loads(manifest.read_text(encoding="utf-8")).get("cases", [])
+    return [e for e in entries if e.get("id") not in built and not builder_owned(e)]
+
+
 def build(out: Path) -> list[dict]:
     """Write every case into ``out`` and return the manifest entries."""
     try:  # reportlab: no creation date or random document id in the PDFs
@@ -250,6 +265,7 @@ def build(out: Path) -> list[dict]:
              for stem in SEEDS}
     cases += external_cases()
     cases += [render_case(spec, seeds, out) for spec in RENDERED]
+    cases += kept_cases(out / MANIFEST, {c["id"] for c in cases})
     manifest = {"version": 1,
                 "description": "nianbao eval set: built by `python -m evals.build_dataset`; "
                                "paths are relative to this folder",
@@ -286,6 +302,20 @@ def same_gold(a: Path, b: Path) -> bool:
     return {k: v for k, v in ga.items() if k != "source"} == {k: v for k, v in gb.items() if k != "source"}
 
 
+def copy_kept(dataset: Path, tmp: Path) -> None:
+    """Put the cases this script does not make into ``tmp`` so ``--check`` compares the rest."""
+    manifest = dataset / MANIFEST
+    if not manifest.is_file():
+        return
+    shutil.copyfile(manifest, tmp / MANIFEST)
+    for entry in kept_cases(manifest, set()):
+        for key in ("doc", "gold"):
+            src = dataset / entry[key]
+            if src.is_file() and dataset.resolve() in src.resolve().parents:
+                (tmp / entry[key]).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, tmp / entry[key])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_DATASET)
@@ -296,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
+            copy_kept(args.out, Path(tmp))
             build(Path(tmp))
             diff = differences(args.out, Path(tmp), args.ignore_binary)
         print("\n".join(diff) or "dataset is up to date")
