@@ -11,17 +11,19 @@ from extractor.check import check_record, check_tables, equation_status, status_
 from schemas import Check, Record, Source, Span
 from schemas.template import equations
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-GOLD_DIRS = (SHARED / "evalset" / "gold", SHARED / "evalset-external" / "gold")
-DOCS = SHARED / "evalset" / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"  # evalset-external is read in place, never copied
+GOLD_DIRS = (ROOT / "evals" / "dataset" / "gold", SHARED / "evalset-external" / "gold")
+DOCS = ROOT / "samples"
 CLEAN = ("000_b3cbf005723c64d9", "002_80089ffcafa3ad57", "003_e296cff3f23d13d6",
          "004_0df43d9c0ca88a9d", "hongze_gov_2024", "huaian_gov_2024")
 
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="shared eval set not available")
-
 
 def gold_path(name: str) -> Path:
-    return next(d / f"{name}.json" for d in GOLD_DIRS if (d / f"{name}.json").exists())
+    found = next((d / f"{name}.json" for d in GOLD_DIRS if (d / f"{name}.json").exists()), None)
+    if found is None:
+        pytest.skip(f"gold {name} not available (../shared/evalset-external missing)")
+    return found
 
 
 def load_gold(name: str) -> Record:

@@ -13,7 +13,7 @@ from extractor.export.csv import csv_header, record_to_row, write_csv
 from schemas import Record, Source, Summary
 from schemas.template import table_fields
 
-GOLD = Path(__file__).resolve().parents[2] / "shared" / "evalset" / "gold"
+GOLD = Path(__file__).resolve().parents[1] / "evals" / "dataset" / "gold"
 
 
 def gold_record(name: str) -> Record:

@@ -29,7 +29,7 @@ from schemas.template import equations, table_fields
 
 GOLD_IDS = ("000", "002", "003", "004")
 GOLD_DIRS = (Path(__file__).resolve().parent.parent / "evals" / "dataset" / "gold",
-             Path("/work/shared/evalset/gold"), Path(__file__).resolve().parents[2] / "shared" / "evalset" / "gold")
+             Path(__file__).resolve().parents[2] / "shared" / "evalset" / "gold")
 # labelled real reports kept outside the repository (read in place, never copied in)
 EXTERNAL_GOLD = Path(__file__).resolve().parents[2] / "shared" / "evalset-external" / "gold"
 EXTERNAL_IDS = ("hongze_gov_2023", "hongze_gov_2024", "huaian_gov_2024")
