@@ -80,9 +80,14 @@ def server(tmp_path):
 
 
 def wait_for(driver, condition, timeout=10.0, message="condition"):
+    """Poll ``condition``; a page that re-renders meanwhile (an element found a moment ago is gone:
+    stale element, "node does not belong to the document") just means: poll again."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition, message)
+    wait = WebDriverWait(driver, timeout,
+                         ignored_exceptions=(StaleElementReferenceException, WebDriverException))
+    return wait.until(condition, message)
 
 
 def on_record(driver, record_id: int | None = None, other: int | None = None) -> bool:
