@@ -26,7 +26,7 @@ def check_record(record: Record, text: str | None = None) -> list[Check]:
     """Every check of a record; grounding against the text and prose cross-checks need ``text``."""
     values = table_values(record)  # read the cells once for the checks that walk them all
     checks = check_tables(record, values) + check_summary(record)
-    checks += check_evidence(record, text) + check_missing_evidence(record, values)
+    checks += check_evidence(record, text, values) + check_missing_evidence(record, values)
     if text:
         checks += check_narrative(record, text)
     return checks

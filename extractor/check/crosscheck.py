@@ -110,6 +110,6 @@ def narrative_check(record: Record, lines: list[str], field: str) -> Check | Non
 
 def check_narrative(record: Record, text: str) -> list[Check]:
     """Warnings where no figure the prose states matches the table (prose may state a subset)."""
-    lines = [unicodedata.normalize("NFKC", line) for line in prose_lines(text)]  # fold once
+    lines = unicodedata.normalize("NFKC", "\n".join(prose_lines(text))).split("\n")  # fold once
     found = (narrative_check(record, lines, field) for field in PROSE_PATTERNS)
     return [c for c in found if c is not None]

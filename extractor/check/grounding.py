@@ -21,6 +21,7 @@ from extractor.check.numbers import (
     same_number,
 )
 from extractor.check.values import table_values
+from schemas.template import table_fields
 
 GROUNDED = "evidence.grounded"
 MISSING = "evidence.missing"
@@ -75,8 +76,9 @@ def ungrounded_check(path: str, span: Span, value: object) -> Check:
                  message=f"{path} = {shown} is not stated in its evidence {span.text!r}")
 
 
-def check_span(record: Record | dict, path: str, span: Span, text: str | None) -> Check | None:
-    value = get_path(record, path)
+def check_span(record: Record | dict, path: str, span: Span, text: str | None,
+               known: dict[str, object] | None = None) -> Check | None:
+    value = known[path] if known is not None and path in known else get_path(record, path)
     if value is None:
         return None
     if text is not None and not span_in_text(span, text):
@@ -86,10 +88,15 @@ def check_span(record: Record | dict, path: str, span: Span, text: str | None) -
     return None
 
 
-def check_evidence(record: Record, text: str | None) -> list[Check]:
-    """Errors for evidence spans that are not in the text or do not state their field's value."""
-    data = record.model_dump(exclude={"evidence", "checks"})  # one dump, then dict lookups
-    found = (check_span(data, path, span, text) for path, span in record.evidence.items())
+def check_evidence(record: Record, text: str | None,
+                   values: list[tuple[str, bool, float]] | None = None) -> list[Check]:
+    """Errors for evidence spans that are not in the text or do not state their field's value
+    (``values``: ``table_values(record)`` when the caller has it already)."""
+    data = record.model_dump(exclude={"evidence", "checks", "proactive", "requests", "appeals"})
+    known = {path: value for path, _, value in (values if values is not None else table_values(record))}
+    for f in table_fields():
+        known.setdefault(f.path, None)  # a null cell: nothing for its span to contradict
+    found = (check_span(data, path, span, text, known) for path, span in record.evidence.items())
     return [c for c in found if c is not None]
 
 
