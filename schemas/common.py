@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from schemas.rules import RuleName, rule as declared_rule
 
 Format = Literal["txt", "md", "html", "docx", "pdf"]
 Status = Literal["ok", "needs_review", "failed"]
@@ -27,12 +29,28 @@ class Check(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    rule: str
-    severity: Severity
+    rule: RuleName = Field(description="a rule declared in schemas/rules.py")
+    severity: Severity = Field(description="the rule's declared severity (filled in when omitted)")
     cells: list[str] = Field(default_factory=list)
     message: str
     left: float | None = None
     right: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _declared_severity(cls, data):
+        if isinstance(data, dict) and data.get("rule") is not None:
+            try:
+                declared = declared_rule(data["rule"]).severity
+            except KeyError:
+                return data  # the Literal on ``rule`` reports the unknown name
+            given = data.get("severity")
+            if given is None:
+                data = {**data, "severity": declared}
+            elif given != declared:
+                raise ValueError(f"rule {data['rule']} is declared with severity {declared!r} "
+                                 f"in schemas/rules.py, not {given!r}")
+        return data
 
 
 class Source(BaseModel):

@@ -78,8 +78,11 @@ REQUEST_ROWS: tuple[Label, ...] = (
     Label("carried_forward", "四、结转下年度继续办理", ("结转下年", "下年度继续")),
 )
 REQUEST_ROW_KEYS = tuple(r.key for r in REQUEST_ROWS)
-# rows that make up （七）总计: every result row of 三、本年度办理结果
-RESULT_ROW_KEYS = REQUEST_ROW_KEYS[2:23]
+_RESULT_GROUPS = ("三、本年度办理结果", _DENIED, _UNAVAILABLE, _REJECTED, _OTHER)
+# rows that make up （七）总计: every result row of 三、本年度办理结果 (its own total aside)
+RESULT_ROW_KEYS = tuple(r.key for r in REQUEST_ROWS if r.group in _RESULT_GROUPS and r.key != "total")
+# the rows of （六）其他处理 the 2019/2020 layout prints as one row (kept in other_other)
+SINGLE_OTHER_ABSENT_ROWS = ("other_no_correction", "other_no_fee")
 
 # ---------------------------------------------------------------------------------------------
 # 表四  行政复议、行政诉讼
@@ -123,15 +126,42 @@ DECIMAL_FIELDS = frozenset({"proactive.fees"})
 GOV2021_PROACTIVE_MARKERS = ("本年制发件数", "本年制发", "现行有效件数", "本年处理决定数量")
 GOV2019_PROACTIVE_MARKERS = ("本年新制作数量", "本年新公开数量", "对外公开总数量")
 LEGACY_MARKERS = ("统计指标", "收到申请数", "主动公开政府信息数")
-REQUESTS_TABLE_MARKERS = ("本年新收政府信息公开申请", "本年新收")
-APPEALS_TABLE_MARKERS = ("行政复议", "行政诉讼")
+# 2019 表二 row labels (its columns differ from 2021's; rows kept as labelled numbers)
+PROACTIVE_2019_ROW_KEYWORDS = ("规章", "规范性文件", "行政许可", "其他对外管理服务事项", "行政处罚",
+                               "行政强制", "行政事业性收费")
 
+
+@dataclass(frozen=True)
+class TableInfo:
+    """One statistics table of the national form and the report section that holds it.
+
+    ``headings``: the section heading's wording variants (normalised: no numbering, spaces or
+    punctuation), any of which opens the section; the table is read only inside it.
+    ``first_row``: keywords of the table's first row label, which opens the table when the
+    report prints no heading."""
+
+    key: str
+    number: str
+    title: str
+    headings: tuple[str, ...]
+    first_row: tuple[str, ...]
+
+
+TABLES: tuple[TableInfo, ...] = (
+    TableInfo("proactive", "表二", "主动公开政府信息情况",
+              ("主动公开政府信息情况",),
+              ("第二十条第一项", "信息内容本年制发件数", "信息内容本年新制作数量")),
+    TableInfo("requests", "表三", "收到和处理政府信息公开申请情况",
+              ("收到和处理政府信息公开申请情况", "收到和处理政府信息公开申请", "依申请公开政府信息情况"),
+              ("本年新收政府信息公开申请", "本年新收")),
+    TableInfo("appeals", "表四", "政府信息公开行政复议、行政诉讼情况",
+              ("政府信息公开行政复议行政诉讼情况", "行政复议行政诉讼情况", "行政复议与行政诉讼情况",
+               "行政复议和行政诉讼情况", "被申请行政复议提起行政诉讼", "行政复议行政诉讼"),
+              ("行政复议",)),
+)
+TABLES_BY_KEY = {t.key: t for t in TABLES}
 # Section headings (normalised) that open each table.
-SECTION_HEADINGS = {
-    "proactive": ("主动公开政府信息情况",),
-    "requests": ("收到和处理政府信息公开申请情况",),
-    "appeals": ("行政复议行政诉讼情况", "被申请行政复议提起行政诉讼", "行政复议、行政诉讼情况"),
-}
+SECTION_HEADINGS = {t.key: t.headings for t in TABLES}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,15 +276,31 @@ def table_fields() -> tuple[FieldInfo, ...]:
     return tuple(out)
 
 
-SUMMARY_FIELDS: tuple[Label, ...] = (
-    Label("requests_received", "本年新收申请总数", ("收到申请", "新收")),
-    Label("review_total", "行政复议总数", ("行政复议",)),
-    Label("litigation_total", "行政诉讼总数（直接起诉 + 复议后起诉）", ("行政诉讼",)),
-    Label("proactive_total", "本年主动公开政府信息总数", ("主动公开",)),
-    Label("fee_collected_yuan", "收取信息处理费（元）", ("信息处理费",)),
-    Label("npc_suggestions", "办理人大代表建议（件）", ("人大代表建议",)),
-    Label("cppcc_proposals", "办理政协提案（件）", ("政协提案",)),
+@dataclass(frozen=True)
+class SummaryField(Label):
+    """A summary figure. ``cells``: the table cells whose sum it restates (derived from the
+    tables when they are read; empty for figures that only prose states). ``decimal``: a
+    fractional value is allowed."""
+
+    cells: tuple[str, ...] = ()
+    decimal: bool = False
+
+
+SUMMARY_FIELDS: tuple[SummaryField, ...] = (
+    SummaryField("requests_received", "本年新收申请总数", ("收到申请", "新收"),
+                 cells=("requests.new.total",)),
+    SummaryField("review_total", "行政复议总数", ("行政复议",), cells=("appeals.review.total",)),
+    SummaryField("litigation_total", "行政诉讼总数（直接起诉 + 复议后起诉）", ("行政诉讼",),
+                 cells=("appeals.litigation_direct.total", "appeals.litigation_after_review.total")),
+    SummaryField("proactive_total", "本年主动公开政府信息总数", ("主动公开",)),
+    SummaryField("fee_collected_yuan", "收取信息处理费（元）", ("信息处理费",), decimal=True),
+    SummaryField("npc_suggestions", "办理人大代表建议（件）", ("人大代表建议",)),
+    SummaryField("cppcc_proposals", "办理政协提案（件）", ("政协提案",)),
 )
+# summary field → the table cells it restates (only the fields the tables decide)
+SUMMARY_CELLS: dict[str, tuple[str, ...]] = {f.key: f.cells for f in SUMMARY_FIELDS if f.cells}
+# summary figures only prose states (the deterministic prose reader or an LLM fills them)
+PROSE_SUMMARY_FIELDS: tuple[str, ...] = tuple(f.key for f in SUMMARY_FIELDS if not f.cells)
 
 
 @dataclass(frozen=True)

@@ -377,8 +377,9 @@ def test_equation_status_marks_unverifiable(clean):
 
 
 def test_status_for():
-    warning = Check(rule="x", severity="warning", message="m")
-    error = Check(rule="y", severity="error", message="m")
+    warning = Check(rule="reader.unplaced", message="m")
+    error = Check(rule="requests.balance", message="m")
+    assert (warning.severity, error.severity) == ("warning", "error")  # from schemas/rules.py
     assert status_for([]) == "ok"
     assert status_for([warning]) == "ok"
     assert status_for([warning, error]) == "needs_review"

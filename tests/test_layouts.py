@@ -196,7 +196,7 @@ SUMMARY_CASES = [pytest.param(name, layout, id=f"{name}-{layout}")
 
 # Summary figures the rule reader owns (read off the tables). The prose-only figures
 # (proactive_total, fee_collected_yuan, npc_suggestions, cppcc_proposals) are left to the LLM
-# reader (extractor.read.rules.LLM_SUMMARY_FIELDS) and are not asserted here.
+# reader (schemas.template.PROSE_SUMMARY_FIELDS) and are not asserted here.
 TABLE_SUMMARY_FIELDS = ("requests_received", "review_total", "litigation_total")
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extractor.read.layout import is_blank, parse_number, split_rows
+from extractor.read.layout import split_rows
+from schemas.grammar import is_blank, parse_number
 from extractor.read.rules import read_document
 from schemas import Document
 from schemas.template import APPLICANT_COLUMNS, REQUEST_ROWS

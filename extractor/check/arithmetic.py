@@ -18,7 +18,7 @@ from typing import Literal
 from schemas import Check, Record
 from schemas.template import Equation, equations
 
-from extractor.check.numbers import format_number, same_number
+from schemas.grammar import format_number, same_number
 
 State = Literal["ok", "mismatch", "unverifiable", "absent"]
 UNVERIFIABLE = "arithmetic.unverifiable"

@@ -10,20 +10,13 @@ import unicodedata
 from functools import cache
 
 from schemas import Check, Record, get_path
-from schemas.template import SUMMARY_FIELDS, table_fields
+from schemas.template import SUMMARY_CELLS, SUMMARY_FIELDS, table_fields
 
-from extractor.check.numbers import format_number, parse_number, same_number
+from schemas.grammar import format_number, parse_number, same_number
 
 CONSISTENCY = "summary.consistency"
 NARRATIVE = "narrative.mismatch"
 
-# summary field → the table cells whose sum it restates
-SUMMARY_CELLS: dict[str, tuple[str, ...]] = {
-    "requests_received": ("requests.new.total",),
-    "review_total": ("appeals.review.total",),
-    "litigation_total": ("appeals.litigation_direct.total",
-                         "appeals.litigation_after_review.total"),
-}
 
 
 _NUM = r"(\d[\d,]*)"
@@ -91,8 +84,8 @@ def stated_figures(lines: list[str],
     """``(number, matched phrase)`` for every place one of ``patterns`` matches the prose."""
     out = []
     for line in lines:  # already NFKC-folded by check_narrative
-        out += [(parse_number(m.group(1)), m.group(0))
-                for pattern in patterns for m in pattern.finditer(line)]
+        out += [(n, m.group(0)) for pattern in patterns for m in pattern.finditer(line)
+                if (n := parse_number(m.group(1))) is not None]
     return out
 
 

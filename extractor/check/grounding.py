@@ -12,14 +12,7 @@ from collections.abc import Iterable
 from schemas import Check, Record, Span, get_path
 
 from extractor.check.arithmetic import table_of
-from extractor.check.numbers import (
-    NEGATION_WORDS,
-    fold_text,
-    format_number,
-    is_blank_cell,
-    numbers_in,
-    same_number,
-)
+from schemas.grammar import fold_text, format_number, numbers_in, same_number, states_zero
 from extractor.check.values import table_values
 from schemas.template import table_fields
 
@@ -35,12 +28,6 @@ UNIT_FACTORS: dict[str, tuple[float, ...]] = {
 def span_in_text(span: Span, text: str) -> bool:
     """True when the span's offsets are inside ``text`` and cover exactly ``span.text``."""
     return 0 <= span.start <= span.end <= len(text) and text[span.start:span.end] == span.text
-
-
-def states_zero(span_text: str) -> bool:
-    if is_blank_cell(span_text):
-        return True
-    return not numbers_in(span_text) and any(w in span_text for w in NEGATION_WORDS)
 
 
 def states_value(span_text: str, value: object, path: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from schemas import Check, Record, get_path
 from schemas.template import table_fields
 
-from extractor.check.numbers import format_number
+from schemas.grammar import format_number
 
 NON_NEGATIVE = "values.non_negative"
 INTEGER = "values.integer"

@@ -12,14 +12,10 @@ Every cell keeps its span in the document text, so every value can carry evidenc
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
-BLANK_MARKERS = frozenset({"", "-", "—", "--", "——", "–", "/", "无", "－", "／", "─", "-—", "/-"})
-_UNIT = r"(?:件|条|个|次|项|万元|元|篇|份)?"
-_NUMBER = re.compile(r"^[+]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?" + _UNIT + r"$")
-_SPLIT_DIGITS = re.compile(r"^\d+(?: \d+)+$")
+from schemas.grammar import fold, is_value
+
 _TOKEN = re.compile(r"\S+")
 _MD_SEPARATOR = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|)+(?:\s*:?-{3,}:?\s*)?")
 # page numbers a PDF prints inside a table that runs over pages: "- 3 -", "第 3 页", "3/7"
@@ -45,39 +41,6 @@ class Row:
     @property
     def start(self) -> int:
         return self.cells[0].start if self.cells else 0
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Width-fold and trim a cell: '　１,２３４ ' → '1,234'."""
-    return unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip()
-
-
-@lru_cache(maxsize=65536)
-def is_blank(text: str) -> bool:
-    """A cell that means zero inside a present table ('', '—', '-', '/', '无')."""
-    return fold(text).replace(" ", "") in BLANK_MARKERS
-
-
-@lru_cache(maxsize=65536)
-def parse_number(text: str) -> float | None:
-    """'1,234' → 1234; '582.10' → 582.1; '３' → 3; anything else → None. Blank markers are not
-    numbers (see ``is_blank``)."""
-    m = _NUMBER.match(fold(text))
-    if not m:
-        return None
-    return float(m.group(1).replace(",", "") + (m.group(2) or ""))
-
-
-@lru_cache(maxsize=65536)
-def is_split_number(text: str) -> bool:
-    """'1 0' inside one cell: digits separated by single spaces (a PDF broke the number)."""
-    return bool(_SPLIT_DIGITS.match(fold(text)))
-
-
-@lru_cache(maxsize=65536)
-def is_value(text: str) -> bool:
-    return parse_number(text) is not None or is_blank(text) or is_split_number(text)
 
 
 # --------------------------------------------------------------------------------------------

@@ -29,12 +29,12 @@ from extractor.read.llm_tasks import (
 from extractor.settings import Settings
 from schemas import Check, Document, Record, Span, Summary, get_path, set_path
 from schemas.legacy import LegacyIndicator
-from schemas.template import TEMPLATES
+from schemas.template import SINGLE_OTHER_ABSENT_ROWS, TEMPLATES
 
 log = logging.getLogger(__name__)
 
 # rows the 2019/2020 layout does not have (its single （六） row is other_other)
-GOV2019_ABSENT = ("requests.other_no_correction", "requests.other_no_fee")
+GOV2019_ABSENT = tuple(f"requests.{row}" for row in SINGLE_OTHER_ABSENT_ROWS)
 TEMPLATE_TABLES = {t.key: t.tables for t in TEMPLATES}
 
 

@@ -13,7 +13,8 @@ from extractor import __version__
 from extractor.locate.labels import best_match, first_match, normalize_label
 from extractor.locate.meta import find_agency, find_year
 from extractor.locate.template import is_legacy_sheet, proactive_form
-from extractor.read.layout import Cell, Row, fold, is_blank, is_split_number, parse_number, split_rows
+from extractor.read.layout import Cell, Row, split_rows
+from schemas.grammar import UNITS, cell_value, fold, is_blank, is_split_number, is_value, parse_number
 from schemas import Check, Document, ExtractedBy, Record, Source, Span, Summary
 from schemas.gov2019 import Proactive2019, Proactive2019Row
 from schemas.legacy import LEGACY_SUMMARY_MAP, LegacyIndicator
@@ -24,12 +25,15 @@ from schemas.template import (
     PROACTIVE_DOC_COLUMNS,
     PROACTIVE_DOC_ROWS,
     PROACTIVE_SINGLE_ROWS,
+    PROACTIVE_2019_ROW_KEYWORDS,
+    PROSE_SUMMARY_FIELDS,
     REQUEST_ROWS,
+    SINGLE_OTHER_ABSENT_ROWS,
+    SUMMARY_CELLS,
     table_fields,
 )
 
 READER_VERSION = f"rules-{__version__}"
-LLM_SUMMARY_FIELDS = ("proactive_total", "fee_collected_yuan", "npc_suggestions", "cppcc_proposals")
 
 
 @dataclass
@@ -73,7 +77,7 @@ def label_rows(rows: list[Row]) -> list[LabelledRow]:
 
 
 def _value_like(cell: Cell) -> bool:
-    return parse_number(cell.text) is not None or is_blank(cell.text) or is_split_number(cell.text)
+    return is_value(cell.text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -237,9 +241,7 @@ def _trim(cells: tuple[Cell, ...], n: int) -> tuple[Cell, ...]:
 
 
 def _cell_value(cell: Cell) -> float | None:
-    if is_blank(cell.text):
-        return 0.0
-    return parse_number(cell.text)
+    return cell_value(cell.text)
 
 
 def _resolve_split(cells: tuple[Cell, ...], n: int):
@@ -385,17 +387,13 @@ def _put_bare_rows(reading: Reading, bare: list[tuple[str, LabelledRow]]) -> Non
             message="表二 rows printed with no value in a present table were read as blank (0)"))
 
 
-_PROACTIVE_2019_LABELS = ("规章", "规范性文件", "行政许可", "其他对外管理服务事项", "行政处罚",
-                          "行政强制", "行政事业性收费")
-
-
 def read_proactive_2019(rows: list[LabelledRow]) -> Proactive2019 | None:
     """表二 of the 2019 form, kept as labelled rows of numbers (its columns differ from 2021's)."""
     out = []
     for r in rows:
         label = r.last_label
         vals = [c for c in r.values if c.text.strip()]
-        if vals and len(r.labels) <= 3 and any(k in label for k in _PROACTIVE_2019_LABELS):
+        if vals and len(r.labels) <= 3 and any(k in label for k in PROACTIVE_2019_ROW_KEYWORDS):
             out.append(Proactive2019Row(label=label, values=[_cell_value(c) for c in r.values]))
     return Proactive2019(rows=out) if out else None
 
@@ -419,7 +417,6 @@ def _put_row_plain(reading: Reading, prefix: str, columns, cells) -> None:
 
 
 # ---- legacy 统计表 ---------------------------------------------------------------------------
-_UNITS = {"条", "件", "次", "篇", "个", "万元", "元", "项", "份", "人次"}
 
 
 def _with_legacy(record: Record, rows: list[LabelledRow]) -> Record:
@@ -431,7 +428,7 @@ def _with_legacy(record: Record, rows: list[LabelledRow]) -> Record:
         values = [c for c in r.values if c.text.strip()]
         if not labels or len(values) != 1 or parse_number(values[0].text) is None:
             continue
-        unit = labels[-1].text.strip() if labels[-1].text.strip() in _UNITS else None
+        unit = labels[-1].text.strip() if labels[-1].text.strip() in UNITS else None
         name_cells = labels[:-1] if unit else labels
         if not name_cells:
             continue
@@ -469,7 +466,7 @@ def _assemble(doc: Document, reading: Reading, template: str, has_requests: bool
             needs.append(f.path)
     evidence = dict(reading.spans)
     summary = _summary_from_tables(data, evidence)
-    needs += [f"summary.{k}" for k in LLM_SUMMARY_FIELDS]
+    needs += [f"summary.{k}" for k in PROSE_SUMMARY_FIELDS]
     agency, year = find_agency(doc.text), find_year(doc.text)
     if agency:
         evidence["agency"] = Span(start=agency[1], end=agency[2], text=doc.text[agency[1]:agency[2]])
@@ -497,7 +494,7 @@ def _assemble(doc: Document, reading: Reading, template: str, has_requests: bool
 def _conventionally_null(path: str, reading: Reading) -> bool:
     """The single （六）其他处理 layout leaves other_no_correction / other_no_fee null."""
     row = path.split(".")[1] if path.startswith("requests.") else ""
-    if row in ("other_no_correction", "other_no_fee"):
+    if row in SINGLE_OTHER_ABSENT_ROWS:
         return all(reading.values.get(f"requests.{row}.{c.key}") is None for c in APPLICANT_COLUMNS) \
             and reading.values.get("requests.other_other.total") is not None
     return False
@@ -520,16 +517,13 @@ def _summary_from_tables(data: dict, evidence: dict[str, Span]) -> Summary:
         return cur
 
     out = {}
-    for field_name, path in (("requests_received", "requests.new.total"),
-                             ("review_total", "appeals.review.total")):
-        value = get(path)
-        if value is not None:
-            out[field_name] = value
-            if path in evidence:
-                evidence[f"summary.{field_name}"] = evidence[path]
-    direct, after = get("appeals.litigation_direct.total"), get("appeals.litigation_after_review.total")
-    if direct is not None and after is not None:
-        out["litigation_total"] = direct + after
+    for field_name, cells in SUMMARY_CELLS.items():
+        values = [get(path) for path in cells]
+        if None in values:
+            continue
+        out[field_name] = sum(values)
+        if len(cells) == 1 and cells[0] in evidence:
+            evidence[f"summary.{field_name}"] = evidence[cells[0]]
     return Summary(**out)
 
 

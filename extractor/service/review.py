@@ -13,12 +13,12 @@ from pydantic import ValidationError
 from extractor.errors import InputDocumentError, NianbaoError
 from extractor.settings import Settings
 from extractor.store import Change
+from schemas.rules import rules_of
 from schemas import Check, Document, Record, Source, Span, get_path, set_path
 from schemas.template import (
     APPEAL_COLUMNS,
     APPEAL_GROUPS,
     APPLICANT_COLUMNS,
-    DECIMAL_FIELDS,
     PROACTIVE_DOC_COLUMNS,
     PROACTIVE_DOC_ROWS,
     PROACTIVE_SINGLE_ROWS,
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 # checks made by a reader (not re-derivable by the checker) survive a re-check unless the reviewer
 # touched one of their cells
-READER_RULE_PREFIXES = ("llm.", "read.")
+READER_RULES = rules_of("reader") | rules_of("llm")
 HUMAN_OVERRIDES = ("evidence.",)  # a value a reviewer typed need not match the extracted span
 
 
@@ -44,7 +44,7 @@ def editable_fields() -> dict[str, str]:
     kinds = {f.path: ("decimal" if f.decimal else "int") for f in table_fields()}
     for label in SUMMARY_FIELDS:
         path = f"summary.{label.key}"
-        kinds[path] = "decimal" if path in DECIMAL_FIELDS or label.key.endswith("_yuan") else "int"
+        kinds[path] = "decimal" if label.decimal else "int"
     kinds["agency"] = "text"
     kinds["year"] = "int"
     return kinds
@@ -97,7 +97,7 @@ def recheck(record: Record, text: str | None, human_fields: set[str]) -> Record:
     grounding complaints about values a reviewer typed."""
     from extractor.check import check_record, status_for
 
-    kept = [c for c in record.checks if c.rule.startswith(READER_RULE_PREFIXES)
+    kept = [c for c in record.checks if c.rule in READER_RULES
             and not set(c.cells) & human_fields]
     fresh = [c for c in check_record(record, text)
              if not (c.rule.startswith(HUMAN_OVERRIDES) and c.cells and set(c.cells) <= human_fields)]

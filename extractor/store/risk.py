@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from schemas import Record, get_path
+from schemas.rules import rule
 from schemas.template import table_fields
 
 ERROR, DISAGREEMENT, MISSING, OK = 0, 1, 2, 3
 RISK_LABELS = {ERROR: "error", DISAGREEMENT: "disagreement", MISSING: "missing", OK: "ok"}
-DISAGREEMENT_PREFIX = "llm.disagree"
+DISAGREEMENT_RULE = rule("llm.disagreement").name
 
 
 def risk_of(record: Record) -> int:
@@ -14,7 +15,7 @@ def risk_of(record: Record) -> int:
     an error too, but the reader's value is usually right), then records with missing (null)
     values or warnings, then clean records."""
     checks = record.checks
-    disagreements = [c for c in checks if c.rule.startswith(DISAGREEMENT_PREFIX)]
+    disagreements = [c for c in checks if c.rule == DISAGREEMENT_RULE]
     if record.status == "failed" or any(c.severity == "error" and c not in disagreements for c in checks):
         return ERROR
     if disagreements:

@@ -1,0 +1,75 @@
+"""The cell grammar (schemas/grammar.py) and the rule registry (schemas/rules.py) are declared once:
+the reader and the checker read a cell the same way, and every rule name a stage emits is declared."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractor.pipeline import extract_document
+from extractor.read.rules import read_document
+from extractor.service.review import recheck
+from extractor.settings import Settings
+from schemas import Check, Document
+from schemas.grammar import BLANK_MARKERS, cell_value, is_blank, parse_number
+from schemas.rules import RULE_NAMES
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "000_b3cbf005723c64d9.txt"
+
+
+@pytest.mark.parametrize("marker", BLANK_MARKERS)
+def test_every_blank_marker_is_zero(marker):
+    assert is_blank(marker) and cell_value(marker) == 0
+
+
+@pytest.mark.parametrize("text,value", [("12件", 12), ("3.5万元", 3.5), ("１,２３４", 1234), ("7", 7)])
+def test_numbers_with_units_and_widths(text, value):
+    assert parse_number(text) == value
+
+
+def _zero_cell_replaced(marker: str) -> str:
+    """The sample with its 表三 上年结转 自然人 cell (a 0) printed as ``marker``."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    record = read_document(Document(path="s.txt", sha256="0" * 64, format="txt", text=text))
+    span = record.evidence["requests.carried_over.natural_person"]
+    assert span.text == "0"
+    return text[:span.start] + marker + text[span.end:]
+
+
+@pytest.mark.parametrize("marker", ["─", "-—", "/-", "－"])
+def test_reader_and_checker_agree_on_a_blank_marker(marker):
+    """Once a bug: the reader read '─' as 0 and the checker called the 0 ungrounded."""
+    text = _zero_cell_replaced(marker)
+    doc = Document(path="s.txt", sha256="0" * 64, format="txt", text=text)
+    record = extract_document(doc, Settings(llm="off"))
+    assert record.requests.carried_over.natural_person == 0
+    assert not [c for c in record.checks if c.rule == "evidence.grounded"], record.checks
+
+
+def test_recheck_keeps_reader_findings():
+    """Once a bug: a re-check kept only checks named "read.*", dropping the reader's warnings."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    doc = Document(path="s.txt", sha256="0" * 64, format="txt", text=text)
+    record = extract_document(doc, Settings(llm="off"))
+    note = Check(rule="reader.unplaced", cells=["requests.new.research"], message="planted")
+    rechecked = recheck(record.model_copy(update={"checks": [*record.checks, note]}), text, set())
+    assert note in rechecked.checks
+    # … unless the reviewer edited one of its cells
+    assert note not in recheck(record.model_copy(update={"checks": [note]}), text,
+                               {"requests.new.research"}).checks
+
+
+def test_unknown_rule_names_are_refused():
+    with pytest.raises(ValueError, match="reader.unplaced"):
+        Check(rule="read.unplaced", message="a typo")
+    with pytest.raises(ValueError, match="declared with severity"):
+        Check(rule="requests.balance", severity="warning", message="m")
+    assert "reader.unplaced" in RULE_NAMES
+
+
+def test_record_schema_lists_the_rules():
+    from schemas import Record
+
+    schema = Record.model_json_schema()
+    assert set(schema["$defs"]["Check"]["properties"]["rule"]["enum"]) == set(RULE_NAMES)
