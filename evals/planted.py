@@ -97,6 +97,17 @@ def plant_unverifiable(r: Record, t: str | None) -> Plant | None:
     return Plant(set_cell(r, path, None), t, path) if cell(r, path) is not None else None
 
 
+def plant_incomplete(r: Record, t: str | None) -> Plant | None:
+    # a whole 表四 group unread: the record is not complete
+    paths = tuple(f"appeals.review.{c}" for c in ("upheld", "corrected", "other", "pending", "total"))
+    if r.appeals is None:
+        return None
+    out = r
+    for p in paths:
+        out = set_cell(out, p, None)
+    return Plant(out, t, paths[0])
+
+
 def plant_summary(r: Record, t: str | None) -> Plant | None:
     stated = r.summary.requests_received
     if stated is None or cell(r, "requests.new.total") is None:
@@ -146,6 +157,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("values.non_negative", "a count set to -1", plant_negative),
     Mutation("values.integer", "a count set to a fraction", plant_fraction),
     Mutation("arithmetic.unverifiable", "a cell of a present row set to null", plant_unverifiable),
+    Mutation("reader.incomplete", "the 行政复议 group of 表四 left unread", plant_incomplete),
     Mutation("summary.consistency", "summary.requests_received +3", plant_summary),
     Mutation("evidence.grounded", "evidence span that does not state the value", plant_grounding),
     Mutation("evidence.missing", "a value without evidence", plant_missing_evidence),

@@ -28,12 +28,15 @@ def extract_file(path: Path, settings: Settings, llm=None) -> Record:
 
 def extract_document(doc: Document, settings: Settings, llm=None) -> Record:
     """Read, optionally complete with the LLM, and check a normalized document."""
-    from extractor.check import check_record, status_for
+    from extractor.check import check_record, not_a_report, status_for
     from extractor.read.rules import read_document
 
     record = read_document(doc)
     if llm is not None:
         record = llm.complete(doc, record)
+    reason = not_a_report(record, doc.text)
+    if reason:
+        return record.model_copy(update={"status": "failed", "error": reason})
     checks = list(record.checks) + check_record(record, doc.text)
     # the LLM step marks a record failed when it was the only reader and its endpoint failed
     status = "failed" if record.status == "failed" else status_for(checks)

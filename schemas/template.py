@@ -305,15 +305,29 @@ PROSE_SUMMARY_FIELDS: tuple[str, ...] = tuple(f.key for f in SUMMARY_FIELDS if n
 
 @dataclass(frozen=True)
 class TemplateInfo:
+    """A template and what a complete record of it holds: ``tables`` every cell read, ``summary``
+    the summary figures (a legacy sheet has no national tables, only its indicators)."""
+
     key: str
     title: str
     tables: tuple[str, ...] = field(default_factory=tuple)
+    summary: tuple[str, ...] = field(default_factory=tuple)
 
 
 TEMPLATES = (
     TemplateInfo("gov2021", "国办公开办函〔2021〕30号 (2021 national template)",
                  ("proactive", "requests", "appeals")),
     TemplateInfo("gov2019", "2019/2020 national template", ("requests", "appeals")),
-    TemplateInfo("legacy", "pre-2019 statistics sheet (统计表)", ()),
+    TemplateInfo("legacy", "pre-2019 statistics sheet (统计表)", (), ("requests_received",)),
     TemplateInfo("unknown", "no known template recognised", ()),
+)
+TEMPLATES_BY_KEY = {t.key: t for t in TEMPLATES}
+
+# What makes a text an information-disclosure annual report at all (squeezed, NFKC text): a title
+# naming one — every marker of some tuple present — when no template, table or figure was found.
+REPORT_TITLE_MARKERS: tuple[tuple[str, ...], ...] = (
+    ("政府信息公开", "年度报告"),
+    ("政府信息公开", "年报"),
+    ("政务公开", "年度报告"),
+    ("信息公开工作", "报告"),
 )

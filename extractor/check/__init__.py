@@ -10,11 +10,12 @@ from typing import Literal
 from schemas import Check, Record
 
 from extractor.check.arithmetic import check_arithmetic, equation_status
+from extractor.check.completeness import check_completeness, not_a_report
 from extractor.check.crosscheck import check_narrative, check_summary
 from extractor.check.grounding import check_evidence, check_missing_evidence
 from extractor.check.values import check_values, table_values
 
-__all__ = ["check_record", "check_tables", "equation_status", "status_for"]
+__all__ = ["check_record", "check_tables", "equation_status", "not_a_report", "status_for"]
 
 
 def check_tables(record: Record, values: list | None = None) -> list[Check]:
@@ -25,7 +26,7 @@ def check_tables(record: Record, values: list | None = None) -> list[Check]:
 def check_record(record: Record, text: str | None = None) -> list[Check]:
     """Every check of a record; grounding against the text and prose cross-checks need ``text``."""
     values = table_values(record)  # read the cells once for the checks that walk them all
-    checks = check_tables(record, values) + check_summary(record)
+    checks = check_completeness(record) + check_tables(record, values) + check_summary(record)
     checks += check_evidence(record, text, values) + check_missing_evidence(record, values)
     if text:
         checks += check_narrative(record, text)
@@ -33,5 +34,6 @@ def check_record(record: Record, text: str | None = None) -> list[Check]:
 
 
 def status_for(checks: Iterable[Check]) -> Literal["ok", "needs_review"]:
-    """``needs_review`` as soon as one check is an error."""
+    """``needs_review`` as soon as one check is an error (an incomplete record has one:
+    ``reader.incomplete`` / ``template.unknown``)."""
     return "needs_review" if any(c.severity == "error" for c in checks) else "ok"

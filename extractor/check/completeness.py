@@ -1,0 +1,99 @@
+"""Completeness: what ``ok`` promises (``shared/CONTRACT.md``, "Statuses").
+
+A record is complete when its template is identified and every table that template has
+(``schemas.template.TEMPLATES``) was found with every cell read. Anything less is an error-level
+check naming what is missing, so the record goes to ``needs_review``. Prose summary figures left for
+an LLM are not part of it: they stay in ``needs_llm`` and do not demote a record by themselves."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from schemas import Check, Record
+from schemas.template import (
+    REPORT_TITLE_MARKERS, SECTION_HEADINGS, SINGLE_OTHER_ABSENT_ROWS, TABLES_BY_KEY,
+    TEMPLATES_BY_KEY, table_fields,
+)
+
+LISTED_CELLS = 12  # unread cells named in the message; the check's ``cells`` lists them all
+_HEAD_CHARS = 400_000  # how much of a text the not-a-report test looks at
+
+
+def check_completeness(record: Record) -> list[Check]:
+    """``template.unknown`` or ``reader.incomplete`` when the record is not complete."""
+    if record.status == "failed":
+        return []  # nothing was read: the record's error says why
+    info = TEMPLATES_BY_KEY.get(record.template)
+    if info is None or record.template == "unknown":
+        return [Check(rule="template.unknown",
+                      message="no known template (2021 national form, 2019 form or a pre-2019 "
+                              "statistics sheet) was recognised, so no table was read")]
+    data = record.model_dump(include={"proactive", "requests", "appeals", "summary"})
+    missing = [TABLES_BY_KEY[t].number for t in info.tables if data.get(t) is None]
+    unread = _unread_cells(data, info.tables)
+    unread += [f"summary.{key}" for key in info.summary if data["summary"].get(key) is None]
+    if not missing and not unread:
+        return []
+    return [Check(rule="reader.incomplete", cells=unread, message=_incomplete_message(missing, unread))]
+
+
+def _unread_cells(data: dict, tables: tuple[str, ...]) -> list[str]:
+    present = {t for t in tables if data.get(t) is not None}
+    out = []
+    for field in table_fields():
+        table, *rest = field.path.split(".")
+        if table not in present or _get(data, field.path) is not None:
+            continue
+        if _single_other_layout(data, rest[0]):
+            continue
+        out.append(field.path)
+    return out
+
+
+def _single_other_layout(data: dict, row: str) -> bool:
+    """The 2019/2020 表三 prints one （六）其他处理 row: the two rows it lacks are null by contract."""
+    if row not in SINGLE_OTHER_ABSENT_ROWS:
+        return False
+    rows = data["requests"]
+    other = rows.get("other_other") or {}
+    absent = all(v is None for key in SINGLE_OTHER_ABSENT_ROWS for v in (rows.get(key) or {}).values())
+    return absent and any(v is not None for v in other.values())
+
+
+def _get(data: dict, path: str):
+    cur = data
+    for part in path.split("."):
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(part)
+    return cur
+
+
+def _incomplete_message(missing: list[str], unread: list[str]) -> str:
+    parts = []
+    if missing:
+        parts.append(f"{'、'.join(missing)} not found")
+    if unread:
+        shown = ", ".join(unread[:LISTED_CELLS])
+        more = f" and {len(unread) - LISTED_CELLS} more" if len(unread) > LISTED_CELLS else ""
+        parts.append(f"{len(unread)} cell(s) not read: {shown}{more}")
+    return "; ".join(parts) + " — fill them from the source (or with an LLM) before relying on the record"
+
+
+def not_a_report(record: Record, text: str) -> str | None:
+    """Why a readable text is not an information-disclosure annual report, or None when it may be
+    one: no template, no table, no summary figure, and neither a report title nor a section
+    heading of the national form."""
+    if record.template != "unknown" or any(getattr(record, t) is not None for t in TABLES_BY_KEY):
+        return None
+    if any(v is not None for v in record.summary.model_dump().values()):
+        return None
+    flat = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text[:_HEAD_CHARS]))
+    if any(all(m in flat for m in markers) for markers in REPORT_TITLE_MARKERS):
+        return None
+    flat = re.sub(r"[^\w]", "", flat)
+    if any(h in flat for headings in SECTION_HEADINGS.values() for h in headings):
+        return None
+    return ("not a government information-disclosure annual report (政府信息公开工作年度报告): "
+            "no report title, no section of the national form and no statistics table were found; "
+            "if it is one, check that the file holds the report's text (not only page chrome)")
