@@ -383,3 +383,17 @@ def test_status_for():
     assert status_for([]) == "ok"
     assert status_for([warning]) == "ok"
     assert status_for([warning, error]) == "needs_review"
+
+
+# ------------------------------------------------------------------------------ one evaluator
+def test_holds_is_the_checkers_evaluator_over_plain_cells():
+    from extractor.check.arithmetic import equations_over, holds
+
+    row = {f"requests.new.{c}": v for c, v in zip(
+        ("natural_person", "commercial", "research", "nonprofit", "legal_service", "other_org", "total"),
+        (3, 1, 0, 0, 0, 0, 4))}
+    [eq] = equations_over(row)
+    assert eq.rule == "requests.row_sum"
+    assert holds(row, eq) is True
+    assert holds({**row, "requests.new.total": 5}, eq) is False
+    assert holds({**row, "requests.new.research": None}, eq) is None

@@ -12,6 +12,7 @@ up. Null handling follows the contract:
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -96,6 +97,21 @@ def evaluate(cells: Cells, equation: Equation) -> EquationResult:
     else:
         state = "mismatch"
     return EquationResult(equation, left, right, state)
+
+
+def holds(values: Mapping[str, float | None], equation: Equation) -> bool | None:
+    """Whether ``equation`` holds over plain ``path → value`` cells (a candidate reading, an LLM
+    answer): True/False, None when a cell is unknown. The one evaluator: the checker, the LLM
+    validator and the reader's split-number resolver all add equations up here."""
+    cells: Cells = {path: (value, False) for path, value in values.items()}
+    state = evaluate(cells, equation).state
+    return {"ok": True, "mismatch": False}.get(state)
+
+
+def equations_over(paths: Iterable[str], template: str = "gov2021") -> list[Equation]:
+    """The template's equations whose every cell is among ``paths``."""
+    known = set(paths)
+    return [eq for eq in equations(template) if all(p in known for p in eq.cells)]
 
 
 def evaluate_record(record: Record) -> list[EquationResult]:
