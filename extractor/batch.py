@@ -24,7 +24,8 @@ def expand_paths(inputs: Iterable[str | Path]) -> list[Path]:
     found: list[Path] = []
     for item in inputs:
         text = str(item)
-        matches = [Path(m) for m in glob.glob(text, recursive=True)] if glob.has_magic(text) else [Path(text)]
+        literal = not glob.has_magic(text) or Path(text).exists()  # 年报[2023].pdf is a name, not a glob
+        matches = [Path(text)] if literal else [Path(m) for m in sorted(glob.glob(text, recursive=True))]
         for path in matches:
             if path.is_dir():
                 found.extend(p for p in sorted(path.rglob("*"))

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
-from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -24,8 +28,11 @@ app = typer.Typer(
          "and checks every number.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
+    epilog="Exit codes: 0 nothing failed; 1 some document failed, the eval is worse than its "
+           "baseline, or `check` found an error; 2 usage or setup error.",
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages stay one line, whatever the width
 
 LlmOpt = Annotated[str, typer.Option("--llm", help="auto: call the LLM only for what the rules left "
                                      "open (needs an endpoint); off: rules only; always: LLM for every document.")]
@@ -35,8 +42,11 @@ def make_settings(**overrides) -> Settings:
     """Environment (NIANBAO_*) plus the CLI options that were given."""
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except Exception as exc:  # pydantic ValidationError → user-facing message
-        raise ConfigError(f"invalid settings: {exc}") from exc
+    except ValidationError as exc:  # → one line naming the setting, its variable and what is allowed
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'} (NIANBAO_{str(e['loc'][0]).upper() if e['loc'] else ''}): "
+            f"{e['msg']}, got {e.get('input')!r}" for e in exc.errors())
+        raise ConfigError(f"invalid settings: {problems}") from exc
 
 
 def make_llm(settings: Settings):
@@ -68,16 +78,23 @@ def extract(
     concurrency: Annotated[Optional[int], typer.Option(help="documents processed at once")] = None,
     cache_dir: Annotated[Optional[Path], typer.Option(help="LLM answer cache folder")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="ignore and do not fill the LLM cache")] = False,
-    store: Annotated[bool, typer.Option("--store", help="also save records in the store (skips documents already stored with the same config)")] = False,
+    store: Annotated[bool, typer.Option("--store", help="also save records in the store; documents already stored with the same config are not extracted again, their stored records are written to -o")] = False,
+    append: Annotated[bool, typer.Option("--append", help="add to the -o file instead of rewriting it (documents it already holds are not written twice; a torn last line from a killed run is dropped)")] = False,
     data_dir: Annotated[Optional[Path], typer.Option(help="store folder (NIANBAO_DATA_DIR)")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="no progress bar")] = False,
 ) -> None:
-    """Extract records from reports (.txt .md .html .docx .pdf) into JSONL (and CSV)."""
+    """Extract records from reports (.txt .md .html .docx .pdf) into JSONL (and CSV).
+
+    Exit code 0 when no document failed, 1 when some did, 2 for a usage or setup error."""
     from extractor.batch import expand_paths, iter_records
+    from extractor.sinks import BatchSummary, JsonlSink, prepare_output
 
     settings = make_settings(llm=llm, llm_model=model, llm_base_url=base_url, llm_mode=mode,
                              max_retries=max_retries, concurrency=concurrency, cache_dir=cache_dir,
                              no_cache=no_cache or None, data_dir=data_dir)
+    prepare_output(output, "-o/--output")
+    if csv is not None:
+        prepare_output(csv, "--csv")
     files = expand_paths(paths)
     if not files:
         raise ConfigError(f"no report files found in {' '.join(paths)} "
@@ -88,32 +105,49 @@ def extract(
                   "need an LLM are listed in each record's `needs_llm` (set NIANBAO_LLM_BASE_URL "
                   "and NIANBAO_LLM_MODEL to fill them).[/yellow]")
     repo = _open_store(settings) if store else None
-    todo, skipped = _skip_stored(files, repo, settings)
-    records: list[Record] = []
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", encoding="utf-8") as out, _progress(quiet) as progress:
-        task = progress.add_task("extracting", total=len(todo))
+    todo, stored = _split_stored(files, repo, settings)
+    summary = BatchSummary()
+    with JsonlSink(output, append=append) as sink, _csv_rows(csv) as csv_row, _progress(quiet) as progress:
+        if sink.torn_bytes:
+            err.print(f"[yellow]warning:[/yellow] dropped a torn last line ({sink.torn_bytes} bytes) "
+                      f"from {escape(str(output))}, left by a run that was killed")
+        task = progress.add_task("extracting", total=len(files))
+
+        def emit(record: Record, from_store: bool = False) -> None:
+            if not sink.write(record):
+                summary.already_written += 1
+            elif from_store:
+                summary.reemitted += 1
+            csv_row(record)
+            summary.add(record)
+            progress.advance(task)
+
+        for record in stored:
+            emit(record, from_store=True)
         for record in iter_records(todo, settings, llm=llm_reader, concurrency=settings.concurrency if llm_reader else 1):
-            out.write(record.model_dump_json() + "\n")
-            out.flush()
             if repo is not None:
                 repo.save_record(record, settings.extraction_config)
-            records.append(_slim(record))
-            progress.advance(task)
+            emit(record)
             if llm_reader is not None:
-                progress.update(task, description=f"extracting · {_llm_totals(records)}")
-    if csv:
-        from extractor.export.csv import write_csv
-
-        write_csv(records, csv)
-    _print_summary(records, skipped, output)
-    failed = sum(r.status == "failed" for r in records)
-    raise typer.Exit(1 if failed else 0)
+                progress.update(task, description=f"extracting · {summary.llm_totals()}")
+    _print_summary(summary, output)
+    raise typer.Exit(1 if summary.failed else 0)
 
 
-def _slim(record: Record) -> Record:
-    """Keep what the summary and CSV need; drop evidence so huge batches stay small in memory."""
-    return record.model_copy(update={"evidence": {}})
+@contextmanager
+def _csv_rows(path: Optional[Path]):
+    """A function writing one CSV row per record as it arrives (a no-op without ``--csv``)."""
+    if path is None:
+        yield lambda record: None
+        return
+    import csv as csvlib
+
+    from extractor.export.csv import csv_header, open_target, record_to_row
+
+    with open_target(path) as out:
+        writer = csvlib.DictWriter(out, fieldnames=csv_header())
+        writer.writeheader()
+        yield lambda record: writer.writerow(record_to_row(record))
 
 
 def _open_store(settings: Settings):
@@ -122,21 +156,25 @@ def _open_store(settings: Settings):
     return open_store(settings)
 
 
-def _skip_stored(files: list[Path], repo, settings: Settings) -> tuple[list[Path], int]:
+def _split_stored(files: list[Path], repo, settings: Settings) -> tuple[list[Path], Iterator[Record]]:
+    """The files still to extract, and (lazily) the stored records of the others."""
     if repo is None:
-        return files, 0
-    import hashlib
+        return files, iter(())
+    from extractor.pipeline import file_sha256
 
-    todo = []
+    todo, ids = [], []
     for path in files:
         try:
-            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            sha, _ = file_sha256(path)
         except OSError:
-            todo.append(path)
+            todo.append(path)  # extract_file reports why it cannot be read
             continue
-        if not repo.has_record(sha, settings.extraction_config):
+        found = repo.find(sha, settings.extraction_config)
+        if found is None:
             todo.append(path)
-    return todo, len(files) - len(todo)
+        else:
+            ids.append(found)
+    return todo, (repo.get(i).record for i in ids)
 
 
 def _progress(quiet: bool) -> Progress:
@@ -144,30 +182,28 @@ def _progress(quiet: bool) -> Progress:
                     TimeElapsedColumn(), console=err, disable=quiet)
 
 
-def _print_summary(records: list[Record], skipped: int, output: Path) -> None:
-    counts = Counter(r.status for r in records)
-    table = Table(title=f"nianbao extract → {output}")
+def _print_summary(summary, output: Path) -> None:
+    table = Table(title=f"nianbao extract → {escape(str(output))}")
     for col in ("status", "documents"):
         table.add_column(col)
     for status in ("ok", "needs_review", "failed"):
-        table.add_row(status, str(counts.get(status, 0)))
-    if skipped:
-        table.add_row("skipped (already stored)", str(skipped))
+        table.add_row(status, str(summary.statuses.get(status, 0)))
+    if summary.reemitted:
+        table.add_row("of which from the store", str(summary.reemitted))
+    if summary.already_written:
+        table.add_row(f"already in {escape(output.name)} (not written again)", str(summary.already_written))
     err.print(table)
-    for r in records:
-        if r.status == "failed":
-            err.print(f"[red]failed[/red] {r.source.path}: {r.error}")
-    if any(r.extracted_by.method == "rules+llm" for r in records):
-        err.print(_llm_totals(records))
-    needs = Counter(p for r in records for p in r.needs_llm)
-    if needs:
-        err.print(f"fields left for an LLM: {', '.join(f'{k} ({v})' for k, v in needs.most_common(8))}")
-
-
-def _llm_totals(records: list[Record]) -> str:
-    by = [r.extracted_by for r in records]
-    return (f"LLM calls {sum(b.llm_calls for b in by)}, cache hits {sum(b.cache_hits for b in by)}, "
-            f"tokens {sum(b.tokens for b in by)}")
+    for path, error in summary.failures:
+        err.print(f"[red]failed[/red] {escape(path)}: {escape(error)}")
+    if summary.failed > len(summary.failures):
+        err.print(f"… and {summary.failed - len(summary.failures)} more failed (see `error` in {escape(str(output))})")
+    if summary.rules:
+        err.print("most frequent rules: " + ", ".join(f"{escape(k)} ({v})" for k, v in summary.rules.most_common(6))
+                  + " — `nianbao schema` explains each")
+    if summary.used_llm:
+        err.print(summary.llm_totals())
+    if summary.needs_llm:
+        err.print(f"fields left for an LLM: {', '.join(f'{escape(k)} ({v})' for k, v in summary.needs_llm.most_common(8))}")
 
 
 @app.command()
@@ -297,22 +333,50 @@ def promote(
     err.print(f"added case {entry['id']}: {dataset / entry['doc']} + {dataset / entry['gold']}")
 
 
+def _usage_error_types() -> tuple[type[BaseException], ...]:
+    """The click exception classes typer may raise: its bundled copy (typer ≥ 0.24 vendors click as
+    ``typer._click``) and the standalone click, whichever are importable."""
+    import importlib
+
+    found = []
+    for module in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            found.append(importlib.import_module(module).ClickException)
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+def _usage_line(exc: BaseException) -> str:
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    if not message.strip():  # no arguments at all
+        message = "missing command"
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "nianbao"
+    return f"{message.strip()} — try '{where} --help'"
+
+
 def main() -> None:
-    """Entry point: run the app, turning nianbao errors into one clean line on stderr."""
+    """Entry point. Exit codes: 0 nothing failed; 1 a document failed, the eval is worse than its
+    baseline or ``check`` found an error; 2 a usage or setup error (one line on stderr)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # typer.Exit(n) comes back as the return value n
     except NianbaoError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors etc.
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
+    except (KeyboardInterrupt, typer.Abort):
+        err.print("interrupted")
+        sys.exit(130)
+    except _usage_error_types() as exc:
+        err.print(f"[red]error:[/red] {escape(_usage_line(exc))}")
+        sys.exit(2)
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        if os.environ.get("NIANBAO_DEBUG"):
+            raise
+        err.print(f"[red]internal error:[/red] {escape(f'{type(exc).__name__}: {exc}')} "
+                  "(a bug in nianbao; rerun with NIANBAO_DEBUG=1 for the traceback and report it)")
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -43,11 +43,23 @@ def extract_document(doc: Document, settings: Settings, llm=None) -> Record:
     return record.model_copy(update={"checks": checks, "status": status})
 
 
+HASH_CHUNK = 1 << 20
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    """The file's sha256 and size, read in 1 MiB chunks (never the whole file at once)."""
+    digest, size = hashlib.sha256(), 0
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(HASH_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
 def failed_record(path: Path, message: str) -> Record:
     """The record of a document that could not be read at all."""
     try:
-        data = path.read_bytes()
-        sha, size = hashlib.sha256(data).hexdigest(), len(data)
+        sha, size = file_sha256(path) if Path(path).is_file() else ("", None)
     except OSError:
         sha, size = "", None
     return Record(

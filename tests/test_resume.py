@@ -3,6 +3,7 @@ document ends up stored exactly once, with its first version, and nothing alread
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import sqlite3
@@ -60,31 +61,43 @@ def extract_cmd(inputs: Path, data: Path, out: Path) -> list[str]:
             "-o", str(out), "-q", "--llm", "off"]
 
 
-def test_killed_batch_resumes_without_duplicates_or_losses(tmp_path):
-    files = make_batch(tmp_path / "in")
-    data, db = tmp_path / "data", tmp_path / "data" / "nianbao.db"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(extract_cmd(tmp_path / "in", data, tmp_path / "a.jsonl"), cwd=tmp_path, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def jsonl_shas(path: Path) -> list[str]:
+    return [json.loads(line)["source"]["sha256"] for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def kill_mid_batch(cmd: list[str], cwd: Path, env: dict, db: Path) -> None:
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while count_records(db) < 5 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL, "the batch finished before it could be killed"
+
+
+@pytest.mark.parametrize("append", [False, True], ids=["rewrite", "append"])
+def test_killed_batch_resumes_without_duplicates_or_losses(tmp_path, append):
+    files = make_batch(tmp_path / "in")
+    data, db, out = tmp_path / "data", tmp_path / "data" / "nianbao.db", tmp_path / "records.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = extract_cmd(tmp_path / "in", data, out) + (["--append"] if append else [])
+    kill_mid_batch(cmd, tmp_path, env, db)
     before, _, orphans = stored(db)
     assert 0 < len(before) < N_FILES and orphans == 0
+    with out.open("ab") as fh:  # what a kill in the middle of a write leaves behind
+        fh.write(b'{"source": {"path": "torn')
 
-    rerun = subprocess.run(extract_cmd(tmp_path / "in", data, tmp_path / "b.jsonl"), cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=600)
-    assert rerun.returncode in (0, 1), rerun.stderr  # 1: the two bad files failed, as they should
-    assert "skipped (already stored)" in rerun.stderr
-
-    shas, versions, orphans = stored(db)
     expected = {hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
-    assert len(shas) == len(set(shas)), "a document was stored twice"
-    assert set(shas) == expected, "a document is missing from the store"
-    assert set(before) <= set(shas)
-    assert versions == len(shas) and orphans == 0
-    redone = (tmp_path / "b.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(redone) == N_FILES - len(set(before)), "stored documents were extracted again"
+    for attempt in range(2):  # resume, then run the finished batch once more
+        rerun = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        assert rerun.returncode == 1, rerun.stderr  # 1: the two bad files failed, as they should
+        if attempt == 0 and append:
+            assert "torn last line" in rerun.stderr
+        shas, versions, orphans = stored(db)
+        assert len(shas) == len(set(shas)), "a document was stored twice"
+        assert set(shas) == expected, "a document is missing from the store"
+        assert set(before) <= set(shas)
+        assert versions == len(shas) and orphans == 0
+        written = jsonl_shas(out)
+        assert sorted(written) == sorted(expected), "the JSONL must hold every document of the batch once"
+    assert ("already in" if append else "from the store") in rerun.stderr
