@@ -695,7 +695,7 @@ def test_docx_with_corrupt_compressed_data_is_refused(tmp_path):
 
 def test_html_table_with_absurd_spans_is_refused(tmp_path):
     rows = '<tr><td colspan="1000" rowspan="65534">x</td></tr>' + "<tr><td>1</td></tr>" * 3000
-    with pytest.raises(InputDocumentError, match="spans more than"):
+    with pytest.raises(InputDocumentError, match="declares a grid|spans more than"):
         ingest_file(write(tmp_path, "t.html", f"<table>{rows}</table>"), SETTINGS)
 
 
@@ -728,3 +728,13 @@ def test_pdf_text_table_without_rulings_keeps_blank_cells_in_their_columns():
     assert grid[2] == ["（一）予以公开", "", "1 0", "10"]
     header = [Word(t, x, x + 20) for t, x in (("维持", 100), ("纠正", 140), ("其他", 180), ("总计", 220))]
     assert header_aligned_row(header, [Word("3", 105, 110), Word("3", 225, 230)], 2.0) == ["3", "", "", "3"]
+
+
+def test_a_declared_grid_bomb_fails_fast_before_any_grid_is_built():
+    """A few KB of colspans describing 1001 × 10⁶ cells: a clear error, not a MemoryError."""
+    from extractor.ingest.html import ingest_html
+
+    row = "<tr>" + "<td colspan=1000>x</td>" * 1000 + "</tr>"
+    page = f"<html><body><p>报告</p><table>{row}{'<tr><td>1</td></tr>' * 1000}</table></body></html>"
+    with pytest.raises(InputDocumentError, match="declares a grid"):
+        ingest_html(page.encode(), "bomb.html")

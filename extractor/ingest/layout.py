@@ -68,7 +68,11 @@ def clean_cell(text: str) -> str:
 
 
 def resolve_grid(rows: list[list[SpanCell]]) -> list[list[str]]:
-    """Lay span cells out on the full grid (rowspan/colspan resolved, rows padded)."""
+    """Lay span cells out on the full grid (rowspan/colspan resolved, rows padded).
+
+    Bounded before anything is built: the grid a table declares (its widest row by colspans, plus
+    the columns rowspans can push cells over, times its rows) must fit ``MAX_GRID_CELLS``."""
+    check_declared_grid(rows)
     grid: dict[tuple[int, int], str] = {}
     width = 0
     for r, row in enumerate(rows):
@@ -89,6 +93,22 @@ def resolve_grid(rows: list[list[SpanCell]]) -> list[list[str]]:
             col += colspan
         width = max(width, col)
     return [[grid.get((r, c), "") for c in range(width)] for r in range(len(rows))]
+
+
+def check_declared_grid(rows: list[list[SpanCell]]) -> None:
+    """Refuse a table whose declared width × height exceeds ``MAX_GRID_CELLS`` (a few hundred
+    bytes of span attributes can describe 10⁹ cells)."""
+    widest = 0
+    for row in rows:
+        widest = max(widest, sum(max(1, min(c.colspan, MAX_COLSPAN)) for c in row))
+    # a rowspan covers positions in later rows, pushing their cells right by at most its colspan
+    pushed = sum(max(1, min(c.colspan, MAX_COLSPAN)) for row in rows for c in row if c.rowspan > 1)
+    width = widest + pushed
+    if width * max(1, len(rows)) > MAX_GRID_CELLS:
+        raise InputDocumentError(
+            f"a table declares a grid of about {len(rows)} rows × {width} columns, more than "
+            f"{MAX_GRID_CELLS} cells and far beyond any report table (crafted or broken "
+            "rowspan/colspan attributes); supply the report as PDF/DOCX or fix the table")
 
 
 def table_lines(grid: list[list[str]]) -> list[str]:
