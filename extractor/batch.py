@@ -29,7 +29,7 @@ def expand_paths(inputs: Iterable[str | Path]) -> list[Path]:
         for path in matches:
             if path.is_dir():
                 found.extend(p for p in sorted(path.rglob("*"))
-                             if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+                             if p.suffix.lower() in SUPPORTED_SUFFIXES and (p.is_file() or p.is_symlink() or _is_special(p)))
             else:
                 found.append(path)
     seen: set[Path] = set()
@@ -39,6 +39,14 @@ def expand_paths(inputs: Iterable[str | Path]) -> list[Path]:
             seen.add(p)
             unique.append(p)
     return unique
+
+
+def _is_special(path: Path) -> bool:
+    """A FIFO, socket or device among the reports: listed so it gets a ``failed`` record."""
+    try:
+        return not path.is_dir() and path.exists() and not path.is_file()
+    except OSError:
+        return True
 
 
 def extract_one(path: Path, settings: Settings, llm=None) -> Record:

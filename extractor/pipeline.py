@@ -48,6 +48,8 @@ HASH_CHUNK = 1 << 20
 
 def file_sha256(path: Path) -> tuple[str, int]:
     """The file's sha256 and size, read in 1 MiB chunks (never the whole file at once)."""
+    if not Path(path).is_file():  # a FIFO would block, a folder cannot be hashed
+        raise IsADirectoryError(f"{path} is not a regular file")
     digest, size = hashlib.sha256(), 0
     with Path(path).open("rb") as fh:
         while chunk := fh.read(HASH_CHUNK):

@@ -738,3 +738,23 @@ def test_a_declared_grid_bomb_fails_fast_before_any_grid_is_built():
     page = f"<html><body><p>报告</p><table>{row}{'<tr><td>1</td></tr>' * 1000}</table></body></html>"
     with pytest.raises(InputDocumentError, match="declares a grid"):
         ingest_html(page.encode(), "bomb.html")
+
+
+def test_links_loops_and_special_files_in_a_folder_each_get_a_failed_record(tmp_path):
+    """Nothing in a folder is skipped silently: every bad entry is a failed record saying why."""
+    import os
+
+    from extractor.batch import expand_paths, iter_records
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").symlink_to(folder / "b.txt")
+    (folder / "b.txt").symlink_to(folder / "a.txt")
+    (folder / "dangling.pdf").symlink_to(tmp_path / "gone.pdf")
+    os.mkfifo(folder / "pipe.txt")
+    files = expand_paths([folder])
+    assert sorted(p.name for p in files) == ["a.txt", "b.txt", "dangling.pdf", "pipe.txt"]
+    errors = {Path(r.source.path).name: r.error for r in iter_records(files, SETTINGS)}
+    assert "symbolic link loop" in errors["a.txt"] and "symbolic link loop" in errors["b.txt"]
+    assert "which does not exist" in errors["dangling.pdf"]
+    assert "FIFO" in errors["pipe.txt"]

@@ -50,10 +50,10 @@ def _read_checked(path: Path, settings: Settings) -> bytes:
     """The file's bytes, after checking it exists, is a file and is not too large."""
     try:
         if not path.exists():
-            raise InputDocumentError(f"{path} does not exist; check the path")
+            raise InputDocumentError(_missing_message(path))
         if not path.is_file():
-            raise InputDocumentError(f"{path} is not a regular file (a directory?); "
-                                     "pass the report file itself")
+            kind = "a folder" if path.is_dir() else "a FIFO, socket or device"
+            raise InputDocumentError(f"{path} is not a regular file ({kind}); pass the report file itself")
         size = path.stat().st_size
         _check_size(path, size, settings)
         with path.open("rb") as handle:
@@ -63,6 +63,21 @@ def _read_checked(path: Path, settings: Settings) -> bytes:
     except OSError as exc:
         raise InputDocumentError(
             f"{path} cannot be read ({exc.strerror or exc}); check its permissions") from exc
+
+
+def _missing_message(path: Path) -> str:
+    if not path.is_symlink():
+        return f"{path} does not exist; check the path"
+    try:
+        target = path.readlink()
+        path.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return f"{path} is a symbolic link loop; point the link at the report file"
+    except OSError as exc:
+        if exc.errno == 40:  # ELOOP
+            return f"{path} is a symbolic link loop; point the link at the report file"
+        return f"{path} is a symbolic link to {target}, which does not exist; fix or remove the link"
+    return f"{path} is a symbolic link to {target}, which does not exist; fix or remove the link"
 
 
 def _rest_capped(handle, settings: Settings) -> bytes:
