@@ -122,6 +122,12 @@ PROACTIVE_SINGLE_ROWS: tuple[Label, ...] = (
 )
 DECIMAL_FIELDS = frozenset({"proactive.fees"})
 
+# Column headings (exact, normalised): a cell reading one of these heads a column and owns no values
+# (a cell-stream reader must not take the value row under 表四's last heading as that heading's row).
+COLUMN_HEADINGS = frozenset(
+    text for col in (*APPLICANT_COLUMNS, *APPEAL_COLUMNS, *PROACTIVE_DOC_COLUMNS)
+    for text in (col.text, *col.keywords))
+
 # Markers that tell the templates apart (normalised text).
 GOV2021_PROACTIVE_MARKERS = ("本年制发件数", "本年制发", "现行有效件数", "本年处理决定数量")
 GOV2019_PROACTIVE_MARKERS = ("本年新制作数量", "本年新公开数量", "对外公开总数量")

@@ -5,7 +5,8 @@ Layouts met in real reports (and produced by ingest):
   (markdown, pipe text);
 - cell blocks: one cell per line, each line TAB-prefixed, rows separated by blank lines (Word
   exported to text, as in the samples); a line without the TAB continues the previous cell;
-- text rows: a label followed by numbers separated by spaces (PDF text without table lines).
+- text rows: a label followed by numbers separated by spaces (PDF text without table lines);
+- cell streams: one cell per line closed by '|', rows rebuilt from the cells (``streams.py``).
 
 Every cell keeps its span in the document text, so every value can carry evidence.
 """
@@ -46,9 +47,13 @@ class Row:
 # --------------------------------------------------------------------------------------------
 def split_rows(text: str, offset: int = 0) -> list[Row]:
     """All rows of ``text`` (a region of the document starting at ``offset``)."""
+    from extractor.read.streams import looks_like_cell_stream, stream_rows  # (imports Cell/Row)
+
     lines = _lines(text, offset)
     if _looks_like_cell_blocks(lines):
         return _block_rows(lines)
+    if looks_like_cell_stream(lines):
+        return stream_rows(lines)
     return [row for i, line in enumerate(lines)
             if not _PAGE_MARK.match(line.text) and (row := _line_row(line, i)).cells]
 
