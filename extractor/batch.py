@@ -60,17 +60,26 @@ def extract_one(path: Path, settings: Settings, llm=None) -> Record:
 
 
 def iter_records(paths: list[Path], settings: Settings, llm=None, concurrency: int = 1,
-                 on_done: Callable[[Record], None] | None = None) -> Iterator[Record]:
-    """Extract ``paths`` (in input order), ``concurrency`` documents at a time."""
-    if concurrency <= 1:
+                 on_done: Callable[[Record], None] | None = None, ordered: bool = True) -> Iterator[Record]:
+    """Extract ``paths`` (in input order unless ``ordered=False``).
+
+    Rules-only batches run in ``settings.workers`` processes, each document inside the
+    per-document budget (:mod:`extractor.workers`); with an LLM, ``concurrency`` documents run at
+    once in threads (their time goes to waiting on the endpoint)."""
+    for record in _records(paths, settings, llm, concurrency, ordered):
+        if on_done:
+            on_done(record)
+        yield record
+
+
+def _records(paths: list[Path], settings: Settings, llm, concurrency: int, ordered: bool) -> Iterator[Record]:
+    if llm is None and settings.workers >= 1 and len(paths) > 1:
+        from extractor.workers import WorkerPool
+
+        yield from WorkerPool(settings, settings.workers).run(paths, ordered=ordered)
+    elif concurrency <= 1:
         for path in paths:
-            record = extract_one(path, settings, llm)
-            if on_done:
-                on_done(record)
-            yield record
-        return
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        for record in pool.map(lambda p: extract_one(p, settings, llm), paths):
-            if on_done:
-                on_done(record)
-            yield record
+            yield extract_one(path, settings, llm)
+    else:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            yield from pool.map(lambda p: extract_one(p, settings, llm), paths)

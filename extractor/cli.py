@@ -75,7 +75,9 @@ def extract(
     base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint (NIANBAO_LLM_BASE_URL)")] = None,
     mode: Annotated[Optional[str], typer.Option(help="instructor mode: tools | json | md_json (NIANBAO_LLM_MODE)")] = None,
     max_retries: Annotated[Optional[int], typer.Option(help="re-asks per LLM task when checks fail")] = None,
-    concurrency: Annotated[Optional[int], typer.Option(help="documents processed at once")] = None,
+    concurrency: Annotated[Optional[int], typer.Option(help="documents processed at once with an LLM (threads)")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="worker processes for rules-only runs (default: all cores; 0: in this process); each document within NIANBAO_DOC_TIMEOUT_S / NIANBAO_DOC_MEMORY_MB")] = None,
+    unordered: Annotated[bool, typer.Option("--unordered", help="write records as they finish, not in input order")] = False,
     cache_dir: Annotated[Optional[Path], typer.Option(help="LLM answer cache folder")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="ignore and do not fill the LLM cache")] = False,
     store: Annotated[bool, typer.Option("--store", help="also save records in the store; documents already stored with the same config are not extracted again, their stored records are written to -o")] = False,
@@ -91,7 +93,7 @@ def extract(
 
     settings = make_settings(llm=llm, llm_model=model, llm_base_url=base_url, llm_mode=mode,
                              max_retries=max_retries, concurrency=concurrency, cache_dir=cache_dir,
-                             no_cache=no_cache or None, data_dir=data_dir)
+                             no_cache=no_cache or None, data_dir=data_dir, workers=workers)
     prepare_output(output, "-o/--output")
     if csv is not None:
         prepare_output(csv, "--csv")
@@ -124,7 +126,8 @@ def extract(
 
         for record in stored:
             emit(record, from_store=True)
-        for record in iter_records(todo, settings, llm=llm_reader, concurrency=settings.concurrency if llm_reader else 1):
+        for record in iter_records(todo, settings, llm=llm_reader, ordered=not unordered,
+                                   concurrency=settings.concurrency if llm_reader else 1):
             if repo is not None:
                 repo.save_record(record, settings.extraction_config)
             emit(record)
@@ -173,8 +176,13 @@ def _split_stored(files: list[Path], repo, settings: Settings) -> tuple[list[Pat
         if found is None:
             todo.append(path)
         else:
-            ids.append(found)
-    return todo, (repo.get(i).record for i in ids)
+            ids.append((found, path))
+    return todo, (_as_read_from(repo.get(i).record, path) for i, path in ids)
+
+
+def _as_read_from(record: Record, path: Path) -> Record:
+    """A stored record re-emitted for this input file (two copies of a report share one record)."""
+    return record.model_copy(update={"source": record.source.model_copy(update={"path": str(path)})})
 
 
 def _progress(quiet: bool) -> Progress:

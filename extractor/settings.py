@@ -2,6 +2,7 @@
 overridden by CLI options. Passed explicitly to the stages that need it."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +17,14 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(50.0, description="files larger than this are refused")
     max_docx_uncompressed_mb: float = Field(
         200.0, description="a DOCX that unpacks to more than this is treated as a zip bomb")
+
+    # the batch: worker processes and the budget of one document
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        description="worker processes for rules-only batches (default: the machine's cores; "
+                    "0 = in this process, no per-document budget)")
+    doc_timeout_s: float = Field(120.0, description="wall time one document may take in a worker")
+    doc_memory_mb: float = Field(4096.0, description="address space one worker may use (0 = no cap)")
 
     # LLM backend (any OpenAI-compatible endpoint)
     llm_base_url: str | None = None

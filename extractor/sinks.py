@@ -54,14 +54,19 @@ def drop_torn_tail(path: Path) -> int:
         return size
 
 
-def written_documents(path: Path) -> set[str]:
-    """The source sha256 of every record already in a JSONL file (read line by line)."""
-    seen: set[str] = set()
+def _key(source: dict) -> tuple[str, str]:
+    """An input document: its path and its bytes (two copies of a report are two documents)."""
+    return source.get("path", ""), source.get("sha256", "")
+
+
+def written_documents(path: Path) -> set[tuple[str, str]]:
+    """The (path, sha256) of every record already in a JSONL file (read line by line)."""
+    seen: set[tuple[str, str]] = set()
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             try:
-                seen.add(json.loads(line)["source"]["sha256"])
-            except (ValueError, KeyError, TypeError):
+                seen.add(_key(json.loads(line)["source"]))
+            except (ValueError, KeyError, TypeError, AttributeError):
                 continue
     return seen
 
@@ -73,7 +78,8 @@ class JsonlSink:
     def __init__(self, path: Path, *, append: bool = False):
         self.path = path
         self.torn_bytes = 0
-        self.present: set[str] = set()
+        self.present: set[tuple[str, str]] = set()
+        self.append = append
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
         if append and path.exists():
             self.torn_bytes = drop_torn_tail(path)
@@ -84,12 +90,12 @@ class JsonlSink:
 
     def write(self, record: Record) -> bool:
         """Write one record as one whole line; False when the file already holds its document."""
-        sha = record.source.sha256
-        if sha and sha in self.present:
+        key = _key(record.source.model_dump())
+        if self.append and key in self.present:
             return False
         os.write(self._fd, (record.model_dump_json() + "\n").encode("utf-8"))
-        if sha:
-            self.present.add(sha)
+        if self.append:
+            self.present.add(key)
         return True
 
     def close(self) -> None:
