@@ -1,0 +1,248 @@
+"""What the PDF reader needs from a page, read with pypdfium2 (PDFium): characters with boxes,
+and the painted path objects (rulings, cell borders, shading boxes).
+
+Coordinates are those the rest of ``ingest.pdf`` was written against: x from the left edge,
+``top``/``bottom`` measured down from the top of the MediaBox, a character's box running from its
+origin over its advance width (x) and from the font's descent over one font size (y) — the box
+pdfminer gave, so thresholds in ems and points keep their meaning.
+
+PDFium is not thread-safe: every call into it goes through ``PDFIUM_LOCK`` (one document at a
+time per process). Parallel extraction is by process, where each process has its own PDFium.
+"""
+from __future__ import annotations
+
+import ctypes
+import threading
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+
+PDFIUM_LOCK = threading.RLock()  # PDFium keeps global state: one caller at a time
+UNMAPPED = "\ufffd"  # the text of a glyph whose font has no Unicode mapping for it
+MAX_FORM_DEPTH = 8  # nested form XObjects followed this deep for path objects
+
+
+@dataclass(slots=True)
+class Char:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    upright: bool = True
+    unmapped: bool = False
+
+
+@dataclass(slots=True)
+class Shape:
+    """A painted path (sub)path, classified as pdfminer did: a two-point ``line``, an
+    axis-aligned closed four-corner ``rect``, or any other ``curve`` (``pts`` its vertices)."""
+
+    kind: str
+    pts: list[tuple[float, float]]
+    stroke: bool
+    fill: bool
+    x0: float = 0.0
+    x1: float = 0.0
+    top: float = 0.0
+    bottom: float = 0.0
+
+    def __post_init__(self) -> None:
+        xs = [p[0] for p in self.pts]
+        ys = [p[1] for p in self.pts]
+        self.x0, self.x1, self.top, self.bottom = min(xs), max(xs), min(ys), max(ys)
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+@dataclass
+class PageContent:
+    width: float
+    height: float
+    chars: list[Char] = field(default_factory=list)
+    shapes: list[Shape] = field(default_factory=list)
+    images: int = 0
+
+
+class PasswordProtected(Exception):
+    """The PDF needs a password to be opened."""
+
+
+def open_document(data: bytes) -> pdfium.PdfDocument:
+    """The document; ``PasswordProtected`` when it is encrypted with a user password, PDFium's
+    own error otherwise."""
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == raw.FPDF_ERR_PASSWORD:
+            raise PasswordProtected(str(exc)) from exc
+        raise
+
+
+def read_page(doc: pdfium.PdfDocument, index: int, count_drawings_only: int | None = None) -> PageContent:
+    """Characters, path shapes and the image count of page ``index``. With
+    ``count_drawings_only`` set, shapes beyond that many are not collected (the caller skips
+    table finding on such a page) but are still counted in ``len(shapes)`` up to the limit + 1."""
+    page = doc[index]
+    try:
+        x0, y0, x1, y1 = page.get_mediabox()
+        flip = y0 + y1  # top = flip - y: measured down from the MediaBox top
+        content = PageContent(width=x1 - x0, height=y1 - y0)
+        limit = count_drawings_only
+        _walk_objects(page.raw, content, flip, limit)
+        textpage = page.get_textpage()
+        try:
+            content.chars = _chars(textpage.raw, flip)
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    return content
+
+
+def _walk_objects(raw_page, content: PageContent, flip: float, limit: int | None) -> None:
+    stack = [(raw.FPDFPage_CountObjects(raw_page), lambda i: raw.FPDFPage_GetObject(raw_page, i),
+              None, 0)]
+    while stack:
+        count, get, matrix, depth = stack.pop()
+        for i in range(count):
+            obj = get(i)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_PATH:
+                if limit is None or len(content.shapes) <= limit:
+                    content.shapes.extend(_shapes(obj, matrix, flip))
+            elif kind == raw.FPDF_PAGEOBJ_IMAGE:
+                content.images += 1
+            elif kind == raw.FPDF_PAGEOBJ_FORM and depth < MAX_FORM_DEPTH:
+                inner = _compose(_matrix(obj), matrix)
+                stack.append((raw.FPDFFormObj_CountObjects(obj),
+                              lambda j, form=obj: raw.FPDFFormObj_GetObject(form, j),
+                              inner, depth + 1))
+
+
+def _matrix(obj) -> tuple[float, ...]:
+    m = raw.FS_MATRIX()
+    if not raw.FPDFPageObj_GetMatrix(obj, m):
+        return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def _compose(inner, outer):
+    """``inner`` then ``outer`` (PDF row-vector convention)."""
+    if outer is None:
+        return inner
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D,
+            e * A + f * C + E, e * B + f * D + F)
+
+
+def _shapes(obj, outer, flip: float) -> list[Shape]:
+    fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
+    if not raw.FPDFPath_GetDrawMode(obj, fill_mode, stroke):
+        return []
+    is_fill, is_stroke = fill_mode.value != 0, bool(stroke.value)
+    if not (is_fill or is_stroke):
+        return []
+    a, b, c, d, e, f = _compose(_matrix(obj), outer)
+    x, y = ctypes.c_float(), ctypes.c_float()
+    subpaths: list[list[tuple[str, tuple[float, float]]]] = []
+    pending_bezier = 0
+    for i in range(raw.FPDFPath_CountSegments(obj)):
+        seg = raw.FPDFPath_GetPathSegment(obj, i)
+        raw.FPDFPathSegment_GetPoint(seg, x, y)
+        px, py = float(x.value), float(y.value)
+        point = (a * px + c * py + e, flip - (b * px + d * py + f))
+        kind = raw.FPDFPathSegment_GetType(seg)
+        if kind == raw.FPDF_SEGMENT_MOVETO or not subpaths:
+            subpaths.append([("m", point)])
+            pending_bezier = 0
+        elif kind == raw.FPDF_SEGMENT_BEZIERTO:
+            pending_bezier += 1
+            if pending_bezier == 3:  # two control points, then the end point
+                subpaths[-1].append(("c", point))
+                pending_bezier = 0
+        else:
+            subpaths[-1].append(("l", point))
+        if raw.FPDFPathSegment_GetClose(seg):
+            subpaths[-1].append(("h", subpaths[-1][0][1]))
+    return [shape for ops in subpaths if (shape := _classify(ops, is_stroke, is_fill))]
+
+
+def _classify(ops, stroke: bool, fill: bool) -> Shape | None:
+    shape = "".join(op for op, _ in ops)
+    pts = [p for _, p in ops]
+    if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
+        shape = shape[:-2] + "h"
+        pts.pop()
+    if len(pts) < 2 and shape != "m":
+        return None
+    if shape == "m":
+        return None  # a lone move paints nothing
+    if shape in ("mlh", "ml"):
+        return Shape("line", pts[:2], stroke, fill)
+    if shape in ("mlllh", "mllll"):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+        square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or \
+                 (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
+        if pts[0] == pts[4] and square:
+            return Shape("rect", pts[:4], stroke, fill)
+    return Shape("curve", pts, stroke, fill)
+
+
+def _chars(textpage, flip: float) -> list[Char]:
+    chars: list[Char] = []
+    rect = raw.FS_RECTF()
+    m = raw.FS_MATRIX()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    descent = ctypes.c_float()
+    descents: dict[tuple[int, float], float] = {}
+    for i in range(raw.FPDFText_CountChars(textpage)):
+        if raw.FPDFText_IsGenerated(textpage, i) == 1:
+            continue  # spaces and line breaks PDFium infers; pdfminer had none
+        code = raw.FPDFText_GetUnicode(textpage, i)
+        unmapped = raw.FPDFText_HasUnicodeMapError(textpage, i) == 1
+        text = UNMAPPED if unmapped or code in (0, 0xFFFE, 0xFFFF) else chr(code)
+        raw.FPDFText_GetLooseCharBox(textpage, i, rect)
+        raw.FPDFText_GetMatrix(textpage, i, m)
+        upright = m.b == 0 and m.c == 0
+        if upright:
+            size_pt = raw.FPDFText_GetFontSize(textpage, i)
+            raw.FPDFText_GetCharOrigin(textpage, i, ox, oy)
+            obj = raw.FPDFText_GetTextObject(textpage, i)
+            font = raw.FPDFTextObj_GetFont(obj)
+            key = (ctypes.cast(font, ctypes.c_void_p).value or 0, size_pt)
+            if key not in descents:
+                ok = raw.FPDFFont_GetDescent(font, ctypes.c_float(size_pt), descent)
+                descents[key] = descent.value if ok else 0.0
+            size = size_pt * abs(m.d)
+            x1 = _advance_end(font, code, size_pt, m.a, rect) if not unmapped else rect.right
+            bottom = flip - (oy.value + descents[key] * m.d)
+            top = bottom - size
+            if x1 < rect.left:  # vertical writing: the advance runs down, the box is one em wide
+                x1 = rect.left + size  # (its top can sit ~0.14 em lower than pdfminer put it)
+        else:
+            top, bottom = flip - rect.top, flip - rect.bottom
+            size = abs(rect.right - rect.left)
+            x1 = rect.right
+        chars.append(Char(text, rect.left, x1, top, bottom, size, upright, unmapped))
+    return chars
+
+
+_WIDTH = ctypes.c_float()
+
+
+def _advance_end(font, code: int, size_pt: float, scale_x: float, rect) -> float:
+    """The right end of the glyph's advance width. PDFium's loose box also counts the text
+    object's character spacing (Tc); pdfminer's box, which the thresholds were tuned on, did not."""
+    if code <= 0 or not raw.FPDFFont_GetGlyphWidth(font, code, ctypes.c_float(size_pt), _WIDTH):
+        return rect.right
+    return rect.left + _WIDTH.value * scale_x
