@@ -18,6 +18,27 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
+def _int_handles():
+    """PDFium's text-object and font getters returning plain ints (cheap to compare and hash,
+    unlike ctypes pointers), for the per-text-object font cache."""
+    from pypdfium2_raw import bindings
+
+    lib = bindings._libs["pdfium"]
+    get_object = lib["FPDFText_GetTextObject"]
+    get_object.argtypes, get_object.restype = [raw.FPDF_TEXTPAGE, ctypes.c_int], ctypes.c_void_p
+    get_font = lib["FPDFTextObj_GetFont"]
+    get_font.argtypes, get_font.restype = [ctypes.c_void_p], ctypes.c_void_p
+    get_descent = lib["FPDFFont_GetDescent"]
+    get_descent.argtypes = [ctypes.c_void_p, ctypes.c_float, ctypes.POINTER(ctypes.c_float)]
+    get_descent.restype = ctypes.c_int
+    get_width = lib["FPDFFont_GetGlyphWidth"]
+    get_width.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_float,
+                          ctypes.POINTER(ctypes.c_float)]
+    get_width.restype = ctypes.c_int
+    return get_object, get_font, get_descent, get_width
+
+
+_GET_OBJECT, _GET_FONT, _GET_DESCENT, _GET_WIDTH = _int_handles()
 PDFIUM_LOCK = threading.RLock()  # PDFium keeps global state: one caller at a time
 UNMAPPED = "\ufffd"  # the text of a glyph whose font has no Unicode mapping for it
 MAX_FORM_DEPTH = 8  # nested form XObjects followed this deep for path objects
@@ -204,7 +225,7 @@ def _chars(textpage, flip: float) -> list[Char]:
     m = raw.FS_MATRIX()
     ox, oy = ctypes.c_double(), ctypes.c_double()
     descent = ctypes.c_float()
-    descents: dict[tuple[int, float], float] = {}
+    fonts: dict[tuple[int, float], tuple[int, float]] = {}  # (text object, size) → font, descent
     for i in range(raw.FPDFText_CountChars(textpage)):
         if raw.FPDFText_IsGenerated(textpage, i) == 1:
             continue  # spaces and line breaks PDFium infers; pdfminer had none
@@ -217,15 +238,15 @@ def _chars(textpage, flip: float) -> list[Char]:
         if upright:
             size_pt = raw.FPDFText_GetFontSize(textpage, i)
             raw.FPDFText_GetCharOrigin(textpage, i, ox, oy)
-            obj = raw.FPDFText_GetTextObject(textpage, i)
-            font = raw.FPDFTextObj_GetFont(obj)
-            key = (ctypes.cast(font, ctypes.c_void_p).value or 0, size_pt)
-            if key not in descents:
-                ok = raw.FPDFFont_GetDescent(font, ctypes.c_float(size_pt), descent)
-                descents[key] = descent.value if ok else 0.0
+            key = (_GET_OBJECT(textpage, i) or 0, size_pt)
+            if key not in fonts:
+                font = _GET_FONT(key[0]) if key[0] else None
+                ok = font and _GET_DESCENT(font, size_pt, descent)
+                fonts[key] = (font, descent.value if ok else 0.0)
+            font, font_descent = fonts[key]
             size = size_pt * abs(m.d)
-            x1 = _advance_end(font, code, size_pt, m.a, rect) if not unmapped else rect.right
-            bottom = flip - (oy.value + descents[key] * m.d)
+            x1 = _advance_end(font, code, size_pt, m.a, rect) if font and not unmapped else rect.right
+            bottom = flip - (oy.value + font_descent * m.d)
             top = bottom - size
             if x1 < rect.left:  # vertical writing: the advance runs down, the box is one em wide
                 x1 = rect.left + size  # (its top can sit ~0.14 em lower than pdfminer put it)
@@ -243,6 +264,6 @@ _WIDTH = ctypes.c_float()
 def _advance_end(font, code: int, size_pt: float, scale_x: float, rect) -> float:
     """The right end of the glyph's advance width. PDFium's loose box also counts the text
     object's character spacing (Tc); pdfminer's box, which the thresholds were tuned on, did not."""
-    if code <= 0 or not raw.FPDFFont_GetGlyphWidth(font, code, ctypes.c_float(size_pt), _WIDTH):
+    if code <= 0 or not _GET_WIDTH(font, code, size_pt, _WIDTH):
         return rect.right
     return rect.left + _WIDTH.value * scale_x
