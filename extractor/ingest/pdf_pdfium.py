@@ -222,48 +222,63 @@ def _classify(ops, stroke: bool, fill: bool) -> Shape | None:
 def _chars(textpage, flip: float) -> list[Char]:
     chars: list[Char] = []
     rect = raw.FS_RECTF()
-    m = raw.FS_MATRIX()
     ox, oy = ctypes.c_double(), ctypes.c_double()
-    descent = ctypes.c_float()
-    fonts: dict[tuple[int, float], tuple[int, float]] = {}  # (text object, size) → font, descent
+    objects: dict[int, tuple] = {}  # text object → what its characters share
+    widths: dict[tuple, float | None] = {}  # (font, code, size) → advance width
     for i in range(raw.FPDFText_CountChars(textpage)):
         if raw.FPDFText_IsGenerated(textpage, i) == 1:
             continue  # spaces and line breaks PDFium infers; pdfminer had none
         code = raw.FPDFText_GetUnicode(textpage, i)
         unmapped = raw.FPDFText_HasUnicodeMapError(textpage, i) == 1
         text = UNMAPPED if unmapped or code in (0, 0xFFFE, 0xFFFF) else chr(code)
-        raw.FPDFText_GetLooseCharBox(textpage, i, rect)
-        raw.FPDFText_GetMatrix(textpage, i, m)
-        upright = m.b == 0 and m.c == 0
-        if upright:
-            size_pt = raw.FPDFText_GetFontSize(textpage, i)
-            raw.FPDFText_GetCharOrigin(textpage, i, ox, oy)
-            key = (_GET_OBJECT(textpage, i) or 0, size_pt)
-            if key not in fonts:
-                font = _GET_FONT(key[0]) if key[0] else None
-                ok = font and _GET_DESCENT(font, size_pt, descent)
-                fonts[key] = (font, descent.value if ok else 0.0)
-            font, font_descent = fonts[key]
-            size = size_pt * abs(m.d)
-            x1 = _advance_end(font, code, size_pt, m.a, rect) if font and not unmapped else rect.right
-            bottom = flip - (oy.value + font_descent * m.d)
-            top = bottom - size
-            if x1 < rect.left:  # vertical writing: the advance runs down, the box is one em wide
-                x1 = rect.left + size  # (its top can sit ~0.14 em lower than pdfminer put it)
+        handle = _GET_OBJECT(textpage, i) or 0
+        shared = objects.get(handle) if handle else None
+        if shared is None:
+            shared = _object_info(textpage, i, handle)
+            if handle:
+                objects[handle] = shared
+        upright, scale_x, scale_y, size_pt, font, font_descent = shared
+        if not upright:
+            raw.FPDFText_GetLooseCharBox(textpage, i, rect)
+            chars.append(Char(text, rect.left, rect.right, flip - rect.top, flip - rect.bottom,
+                              abs(rect.right - rect.left), False, unmapped))
+            continue
+        raw.FPDFText_GetCharOrigin(textpage, i, ox, oy)
+        x0 = ox.value
+        size = size_pt * abs(scale_y)
+        key = (font, code, size_pt)
+        if key not in widths:
+            widths[key] = _advance(font, code, size_pt) if font and not unmapped else None
+        width = widths[key]
+        if width is None:  # no width from the font: PDFium's loose box (it adds Tc)
+            raw.FPDFText_GetLooseCharBox(textpage, i, rect)
+            x0, x1 = rect.left, rect.right
         else:
-            top, bottom = flip - rect.top, flip - rect.bottom
-            size = abs(rect.right - rect.left)
-            x1 = rect.right
-        chars.append(Char(text, rect.left, x1, top, bottom, size, upright, unmapped))
+            x1 = x0 + width * scale_x
+        if x1 < x0:  # vertical writing: the advance runs down, the box is one em wide
+            x1 = x0 + size  # (its top can sit ~0.14 em lower than pdfminer put it)
+        bottom = flip - (oy.value + font_descent * scale_y)
+        chars.append(Char(text, x0, x1, bottom - size, bottom, size, True, unmapped))
     return chars
+
+
+def _object_info(textpage, index: int, handle: int) -> tuple:
+    """(upright, x scale, y scale, font size, font, descent) of a character's text object."""
+    m = raw.FS_MATRIX()
+    raw.FPDFText_GetMatrix(textpage, index, m)
+    size_pt = raw.FPDFText_GetFontSize(textpage, index)
+    font = _GET_FONT(handle) if handle else None
+    descent = ctypes.c_float()
+    ok = font and _GET_DESCENT(font, size_pt, descent)
+    return (m.b == 0 and m.c == 0, m.a, m.d, size_pt, font, descent.value if ok else 0.0)
 
 
 _WIDTH = ctypes.c_float()
 
 
-def _advance_end(font, code: int, size_pt: float, scale_x: float, rect) -> float:
-    """The right end of the glyph's advance width. PDFium's loose box also counts the text
+def _advance(font: int, code: int, size_pt: float) -> float | None:
+    """The glyph's advance width in text space. PDFium's loose box also counts the text
     object's character spacing (Tc); pdfminer's box, which the thresholds were tuned on, did not."""
     if code <= 0 or not _GET_WIDTH(font, code, size_pt, _WIDTH):
-        return rect.right
-    return rect.left + _WIDTH.value * scale_x
+        return None
+    return _WIDTH.value
