@@ -250,13 +250,15 @@ def table_text(table: Table, chars: list[Char]) -> list[tuple[Box, list[Box | No
     for cells in table.rows():
         box = row_box(cells)
         lo, hi = bisect.bisect_left(mids, box[1]), bisect.bisect_left(mids, box[3])
-        inside = sorted((c for c in by_top[lo:hi] if centre_in(c, box)), key=lambda c: order[id(c)])
+        inside = sorted((c for c in by_top[lo:hi] if centre_in(c, box)), key=lambda c: (c.x0 + c.x1) / 2)
+        xmids = [(c.x0 + c.x1) / 2 for c in inside]
         texts = []
         for cell in cells:
             if cell is None:
                 texts.append(None)
                 continue
-            own = [c for c in inside if centre_in(c, cell)]
+            span = inside[bisect.bisect_left(xmids, cell[0]):bisect.bisect_left(xmids, cell[2])]
+            own = sorted((c for c in span if centre_in(c, cell)), key=lambda c: order[id(c)])
             texts.append(cell_text(own))
         out.append((box, cells, texts))
     return out

@@ -225,18 +225,18 @@ def _chars(textpage, flip: float) -> list[Char]:
     ox, oy = ctypes.c_double(), ctypes.c_double()
     objects: dict[int, tuple] = {}  # text object → what its characters share
     widths: dict[tuple, float | None] = {}  # (font, code, size) → advance width
-    for i in range(raw.FPDFText_CountChars(textpage)):
-        if raw.FPDFText_IsGenerated(textpage, i) == 1:
-            continue  # spaces and line breaks PDFium infers; pdfminer had none
-        code = raw.FPDFText_GetUnicode(textpage, i)
+    count = raw.FPDFText_CountChars(textpage)
+    codes = _codes(textpage, count)
+    for i in range(count):
+        handle = _GET_OBJECT(textpage, i)
+        if not handle:
+            continue  # spaces and line breaks PDFium infers (no text object); pdfminer had none
+        code = codes[i] if codes is not None else raw.FPDFText_GetUnicode(textpage, i)
         unmapped = raw.FPDFText_HasUnicodeMapError(textpage, i) == 1
         text = UNMAPPED if unmapped or code in (0, 0xFFFE, 0xFFFF) else chr(code)
-        handle = _GET_OBJECT(textpage, i) or 0
-        shared = objects.get(handle) if handle else None
+        shared = objects.get(handle)
         if shared is None:
-            shared = _object_info(textpage, i, handle)
-            if handle:
-                objects[handle] = shared
+            shared = objects[handle] = _object_info(textpage, i, handle)
         upright, scale_x, scale_y, size_pt, font, font_descent = shared
         if not upright:
             raw.FPDFText_GetLooseCharBox(textpage, i, rect)
@@ -260,6 +260,21 @@ def _chars(textpage, flip: float) -> list[Char]:
         bottom = flip - (oy.value + font_descent * scale_y)
         chars.append(Char(text, x0, x1, bottom - size, bottom, size, True, unmapped))
     return chars
+
+
+def _codes(textpage, count: int) -> list[int] | None:
+    """Every character's code point in one call (None when the UTF-16 text does not line up
+    one unit per character, e.g. characters beyond the BMP: then they are asked one by one)."""
+    if count <= 0:
+        return []
+    buffer = (ctypes.c_ushort * (count + 1))()
+    written = raw.FPDFText_GetText(textpage, 0, count, buffer)
+    if written != count + 1:
+        return None
+    units = list(buffer[:count])
+    if any(0xD800 <= u <= 0xDFFF for u in units):
+        return None
+    return units
 
 
 def _object_info(textpage, index: int, handle: int) -> tuple:
