@@ -108,17 +108,16 @@ def open_document(data: bytes) -> pdfium.PdfDocument:
         raise
 
 
-def read_page(doc: pdfium.PdfDocument, index: int, count_drawings_only: int | None = None) -> PageContent:
-    """Characters, path shapes and the image count of page ``index``. With
-    ``count_drawings_only`` set, shapes beyond that many are not collected (the caller skips
-    table finding on such a page) but are still counted in ``len(shapes)`` up to the limit + 1."""
+def read_page(doc: pdfium.PdfDocument, index: int, max_shapes: int | None = None) -> PageContent:
+    """Characters, path shapes and the image count of page ``index``. With ``max_shapes`` set,
+    collecting shapes stops once there are more than that many (the caller then skips table
+    finding on the page: maps and charts can have 10⁵ drawn lines)."""
     page = doc[index]
     try:
         x0, y0, x1, y1 = page.get_mediabox()
         flip = y0 + y1  # top = flip - y: measured down from the MediaBox top
         content = PageContent(width=x1 - x0, height=y1 - y0)
-        limit = count_drawings_only
-        _walk_objects(page.raw, content, flip, limit)
+        _walk_objects(page.raw, content, flip, max_shapes)
         textpage = page.get_textpage()
         try:
             content.chars = _chars(textpage.raw, flip)
