@@ -1,4 +1,4 @@
-"""PDF files (pdfplumber): per page, ruled tables as TAB rows and the text outside them as lines,
+"""PDF files (pypdfium2, see ``pdf_pdfium`` and ``pdf_grid``): per page, ruled tables as TAB rows and the text outside them as lines,
 in reading order from top to bottom; pages follow each other.
 
 Only the PDF's text layer is read: a PDF without one (a scan) is refused with a pointer to OCR.
@@ -13,13 +13,15 @@ A table split across pages stays two tables.
 """
 from __future__ import annotations
 
-import io
 import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 from extractor.errors import InputDocumentError
+from extractor.ingest.pdf_grid import find_tables, merge_edges, shape_edges, table_text, text_lines
+from extractor.ingest.pdf_pdfium import (
+    PDFIUM_LOCK, UNMAPPED, Char, PageContent, PasswordProtected, Shape, open_document, read_page)
 from extractor.ingest.pdf_columns import Word, grid_rows, header_aligned_row, table_runs
 from extractor.ingest.layout import (
     CJK_CHARS, Ingested, TextBuilder, clean_cell, is_cjk, join_wrapped)
@@ -35,7 +37,7 @@ WORD_GAP = 0.15  # ems; a wider gap between two characters is a space
 JUSTIFICATION_GAP = 0.6  # ems; narrower gaps between CJK characters are justification, not space
 MAX_DRAWINGS = 5000  # table finding is quadratic in drawn lines; maps and charts can have 10⁵
 MIN_TEXT_CHARS = 20  # a page image with fewer typed characters than this is a scan
-MAX_UNMAPPED_SHARE = 0.5  # more "(cid:N)" glyphs than this share: the text layer is unreadable
+MAX_UNMAPPED_SHARE = 0.5  # more unmapped glyphs than this share: the text layer is unreadable
 
 
 @dataclass
@@ -60,17 +62,20 @@ class _Table:
 class _Page:
     blocks: list[_Line | _Table]
     chars: int
-    unmapped: int  # glyphs without a Unicode mapping, which pdfminer reads as "(cid:N)"
+    unmapped: int  # glyphs without a Unicode mapping (read as U+FFFD)
     images: int
     tables_skipped: bool = False
 
 
 def ingest_pdf(data: bytes, name: str) -> Ingested:
-    """Normalized text of a PDF's text layer."""
-    pdf = _open(data, name)
-    with pdf:
-        pages = [_read_page(page, name, number)
-                 for number, page in enumerate(pdf.pages, start=1)]
+    """Normalized text of a PDF's text layer. PDFium is not thread-safe: one document at a time
+    per process (``PDFIUM_LOCK``); parallelism is by process."""
+    with PDFIUM_LOCK:
+        doc = _open(data, name)
+        try:
+            pages = [_read_page(doc, index, name) for index in range(len(doc))]
+        finally:
+            doc.close()
     warnings = _check_text_layer(pages, name)
     blocks = [block for page in pages for block in _align_text_tables(_drop_page_numbers(page.blocks))]
     return Ingested(text=_render(_reflow(blocks)), pages=len(pages), warnings=warnings)
@@ -98,7 +103,7 @@ def _check_text_layer(pages: list[_Page], name: str) -> list[str]:
     if textless:
         warnings.append(f"pages without a text layer (scanned?) were skipped: {textless}")
     if unmapped:
-        warnings.append(f"{unmapped} characters have no Unicode mapping and read as (cid:N)")
+        warnings.append(f"{unmapped} characters have no Unicode mapping and read as {UNMAPPED}")
     return warnings
 
 
@@ -108,66 +113,68 @@ def _is_scan(page: _Page) -> bool:
 
 
 def _open(data: bytes, name: str):
-    import pdfplumber
+    import pypdfium2
 
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-        pdf.pages  # noqa: B018 — parses the page tree now so a broken file fails here
-        return pdf
-    except Exception as exc:  # pdfminer raises many unrelated types for a bad file
-        log.debug("pdfplumber could not open %s", name, exc_info=True)
+        return open_document(data)
+    except PasswordProtected as exc:
+        raise InputDocumentError(
+            f"{name} is a password-protected (encrypted) PDF and cannot be read without its "
+            "password; remove the protection (e.g. `qpdf --password=PASSWORD --decrypt in.pdf "
+            "out.pdf`) or supply the DOCX/HTML version") from exc
+    except pypdfium2.PdfiumError as exc:
+        log.debug("pdfium could not open %s", name, exc_info=True)
         raise _unreadable(name, exc) from exc
 
 
 def _unreadable(name: str, exc: Exception) -> InputDocumentError:
     detail = f"{type(exc).__name__}: {exc}".strip(": ")
-    if "password" in detail.lower() or "encrypt" in detail.lower():
-        return InputDocumentError(
-            f"{name} is an encrypted/password-protected PDF ({detail}); remove the protection "
-            "(e.g. `qpdf --decrypt in.pdf out.pdf`) or supply the DOCX/HTML version")
     return InputDocumentError(
         f"{name} cannot be read as a PDF ({detail}); it is corrupt or truncated — download it "
         "again, repair it (e.g. `qpdf in.pdf out.pdf`), or supply the DOCX/HTML version")
 
 
-def _read_page(page, name: str, number: int) -> _Page:
+def _read_page(doc, index: int, name: str) -> _Page:
     """The page's blocks in top-to-bottom order, with what is needed to judge its text layer."""
     try:
-        crowded = len(page.lines) + len(page.rects) + len(page.curves) > MAX_DRAWINGS
-        tables = [] if crowded else _find_tables(page)
-        boxes = [t.bbox for t in tables]
-        blocks: list[_Line | _Table] = list(tables)
-        outside = page.filter(lambda obj: not _char_in_boxes(obj, boxes))
-        blocks.extend(_text_lines(outside))
-        unmapped = sum(1 for char in page.chars if char["text"].startswith("(cid:"))
-        result = _Page(sorted(blocks, key=lambda b: b.top), len(page.chars), unmapped,
-                       len(page.images), crowded)
+        content = read_page(doc, index, MAX_DRAWINGS)
     except Exception as exc:  # a broken content stream surfaces here, not at open
-        log.debug("pdfplumber failed on %s page %d", name, number, exc_info=True)
-        raise _unreadable(f"{name} (page {number})", exc) from exc
-    finally:
-        page.close()
-    return result
+        log.debug("pdfium failed on %s page %d", name, index + 1, exc_info=True)
+        raise _unreadable(f"{name} (page {index + 1})", exc) from exc
+    crowded = len(content.shapes) > MAX_DRAWINGS
+    tables = [] if crowded else _find_tables(content)
+    boxes = [t.bbox for t in tables]
+    blocks: list[_Line | _Table] = list(tables)
+    outside = [c for c in content.chars if not _centre_in(_char_box(c), boxes)]
+    blocks.extend(_text_lines(outside, content.width))
+    unmapped = sum(1 for char in content.chars if char.unmapped)
+    return _Page(sorted(blocks, key=lambda b: b.top), len(content.chars), unmapped,
+                 content.images, crowded)
 
 
-def _find_tables(page) -> list[_Table]:
-    """Tables found with pdfplumber's default (lines) strategy, minus rows that are only prose.
+def _char_box(char: Char) -> tuple[float, float, float, float]:
+    return (char.x0, char.top, char.x1, char.bottom)
+
+
+def _find_tables(content: PageContent) -> list[_Table]:
+    """Tables found on the page's rulings (``pdf_grid``), minus rows that are only prose.
 
     Word often draws a filled white box behind every line of text; those boxes make whole pages
     of prose look like a one-column table glued to the real table below it. A row is kept when it
     has two or more cells, or when it lies inside a table still found once such shading boxes
     are ignored (real rulings); runs of kept rows become tables, the rest is read as text."""
-    found = page.find_tables()
-    if all(_is_not_shading(rect) for rect in page.rects):
+    found = find_tables(merge_edges(shape_edges(content.shapes)))
+    if all(_is_not_shading(shape) for shape in content.shapes):
         ruled = [t.bbox for t in found]
     else:
-        ruled = [t.bbox for t in page.filter(_is_not_shading).find_tables()]
+        rulings = [shape for shape in content.shapes if _is_not_shading(shape)]
+        ruled = [t.bbox for t in find_tables(merge_edges(shape_edges(rulings)))]
     tables: list[_Table] = []
     for table in found:
         run: list[tuple[tuple, list]] = []
-        for row, cells in zip(table.rows, table.extract()):
-            if sum(c is not None for c in row.cells) >= 2 or _centre_in(row.bbox, ruled):
-                run.append((row.bbox, cells))
+        for box, cells, texts in table_text(table, content.chars):
+            if sum(c is not None for c in cells) >= 2 or _centre_in(box, ruled):
+                run.append((box, texts))
             else:
                 tables.extend(_table_from_rows(run, table.bbox))
                 run = []
@@ -190,34 +197,28 @@ def _centre_in(bbox, boxes) -> bool:
     return any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
 
 
-def _is_not_shading(obj) -> bool:
-    if obj.get("object_type") != "rect" or obj.get("stroke") or not obj.get("fill"):
+def _is_not_shading(shape: Shape) -> bool:
+    """A filled, unstroked rectangle thicker than a ruling is background shading."""
+    if shape.kind != "rect" or shape.stroke or not shape.fill:
         return True
-    return min(obj.get("width", 0), obj.get("height", 0)) <= MAX_RULING_THICKNESS
+    return min(shape.width, shape.height) <= MAX_RULING_THICKNESS
 
 
-def _char_in_boxes(obj, boxes) -> bool:
-    if obj.get("object_type") != "char":
-        return False
-    return _centre_in((obj["x0"], obj["top"], obj["x1"], obj["bottom"]), boxes)
-
-
-def _text_lines(page) -> list[_Line]:
+def _text_lines(chars: list[Char], page_width: float) -> list[_Line]:
     lines = []
-    for line in page.extract_text_lines(return_chars=True):
-        chars = [c for c in line["chars"] if c["text"].strip()]
-        text = _line_text(chars)
+    for line in text_lines(chars):
+        visible = [c for c in line.chars if c.text.strip()]
+        text = _line_text(visible)
         if text:
-            size = chars[0].get("size", 10.0)
-            lines.append(_Line(text, line["top"], line["x0"], line["x1"], size, page.width,
-                               tuple(_words(chars))))
+            lines.append(_Line(text, line.top, line.x0, line.x1, visible[0].size, page_width,
+                               tuple(_words(visible))))
     return lines
 
 
-def _words(chars) -> list[Word]:
+def _words(chars: list[Char]) -> list[Word]:
     """The line's words with their x extents (split where ``_line_text`` puts a space)."""
     words: list[Word] = []
-    group: list = []
+    group: list[Char] = []
     for char in chars:
         if group and _is_word_gap(group[-1], char):
             words.append(_word(group))
@@ -228,8 +229,8 @@ def _words(chars) -> list[Word]:
     return words
 
 
-def _word(chars) -> Word:
-    return Word(_pdf_text("".join(c["text"] for c in chars)), chars[0]["x0"], chars[-1]["x1"])
+def _word(chars: list[Char]) -> Word:
+    return Word(_pdf_text("".join(c.text for c in chars)), chars[0].x0, chars[-1].x1)
 
 
 def _align_text_tables(blocks: list[_Line | _Table]) -> list[_Line | _Table]:
@@ -306,17 +307,17 @@ def _line_text(chars) -> str:
     for char in chars:
         if prev is not None and _is_word_gap(prev, char):
             parts.append(" ")
-        parts.append(char["text"])
+        parts.append(char.text)
         prev = char
     return "".join(parts)
 
 
-def _is_word_gap(prev, char) -> bool:
-    size = max(prev.get("size", 10.0), 1.0)
-    gap = char["x0"] - prev["x1"]
+def _is_word_gap(prev: Char, char: Char) -> bool:
+    size = max(prev.size, 1.0)
+    gap = char.x0 - prev.x1
     if gap <= WORD_GAP * size:
         return False
-    both_cjk = is_cjk(prev["text"][-1]) and is_cjk(char["text"][0])
+    both_cjk = is_cjk(prev.text[-1]) and is_cjk(char.text[0])
     return not (both_cjk and gap < JUSTIFICATION_GAP * size)
 
 
