@@ -14,7 +14,15 @@ from starlette.concurrency import run_in_threadpool
 
 from extractor.export.records import MEDIA_TYPES, export_store
 from extractor.service.errors import ApiError, too_large_message
-from extractor.service.review import apply_changes, extract_upload, live_check, recheck
+from extractor.service.review import (
+    MAX_REASON,
+    apply_changes,
+    approval_override,
+    extract_upload,
+    live_check,
+    recheck,
+)
+from extractor.store import VersionConflict
 from extractor.service.views import document_text, filter_from, record_detail, record_summary
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -23,10 +31,12 @@ CHUNK = 256 * 1024
 
 
 class EditRequest(BaseModel):
-    expected_version: int = Field(description="the version you edited; 409 if someone saved since")
-    reason: str = Field(min_length=1, description="why the values change (kept in the audit log)")
-    changes: dict[str, Any] = Field(description="field path → new value (null or '' clears it)")
-    reviewer: str | None = None
+    expected_version: int = Field(ge=1, lt=2**62, description="the version you edited; 409 if someone saved since")
+    reason: str = Field(min_length=1, max_length=MAX_REASON,
+                        description="why the values change (kept in the audit log; at most 2000 characters)")
+    changes: dict[str, Any] = Field(min_length=1, description="field path → new value (null or '' clears it); "
+                                                              "at least one field")
+    reviewer: str | None = Field(None, max_length=200)
 
 
 class CheckRequest(BaseModel):
@@ -34,8 +44,12 @@ class CheckRequest(BaseModel):
 
 
 class ApproveRequest(BaseModel):
-    expected_version: int | None = None
-    reviewer: str | None = None
+    expected_version: int | None = Field(None, ge=1, lt=2**62)
+    reviewer: str | None = Field(None, max_length=200)
+    override_reason: str | None = Field(
+        None, max_length=MAX_REASON,
+        description="required when the record still has error-level checks: why they are the "
+                    "report's own errors (kept in the audit log; `promote` keeps them as source errors)")
 
 
 def state(request: Request):
@@ -147,6 +161,9 @@ def patch_record(request: Request, record_id: int, body: EditRequest,
     if not body.reason.strip():
         raise ApiError(422, "a reason is required for every correction", code="invalid_edit")
     edited, changes = apply_changes(sr.record, body.changes)
+    if not changes:
+        raise ApiError(422, "the changes leave every value as it is; nothing to save (send at least one "
+                            "field whose value differs)", code="invalid_edit")
     human = set(st.store.corrected_fields(record_id)) | {c.field for c in changes}
     text = document_text(st.store, st.settings, sr.sha256)
     checked = recheck(edited, text, human)
@@ -169,8 +186,15 @@ def approve_record(request: Request, record_id: int, body: ApproveRequest | None
                    x_reviewer: str | None = Header(None)) -> dict:
     body = body or ApproveRequest()
     st = state(request)
+    sr = st.store.get(record_id)
+    if body.expected_version is not None and body.expected_version != sr.version:
+        raise VersionConflict(f"record {record_id} is at version {sr.version}, not {body.expected_version}: "
+                              "someone else saved it since you opened it; reload it and check it again",
+                              current_version=sr.version)
+    reason, overridden = approval_override(sr.record, record_id, body.override_reason)
     st.store.approve(record_id, reviewer=reviewer_of(body.reviewer, x_reviewer),
-                     expected_version=body.expected_version)
+                     expected_version=body.expected_version or sr.version,
+                     override_reason=reason, overridden=overridden if reason else None)
     return record_summary(st.store.get(record_id))
 
 

@@ -93,7 +93,8 @@ def record_detail(store: Store, settings: Settings, record_id: int, flt: RecordF
         "violated_cells": checked["violated_cells"],
         "checks": [c.model_dump() for c in record.checks],
         "corrected_fields": corrected,
-        "history": {"versions": store.versions(record_id), "corrections": store.corrections(record_id)},
+        "history": {"versions": store.versions(record_id), "corrections": store.corrections(record_id),
+                    "approvals": store.approvals(record_id)},
         "prev_id": prev_id,
         "next_id": next_id,
     }

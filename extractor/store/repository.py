@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from extractor.errors import NianbaoError
 from extractor.store.risk import RISK_LABELS, risk_of
-from extractor.store.tables import corrections, documents, metadata, record_versions, records
+from extractor.store.tables import approvals, corrections, documents, metadata, record_versions, records
 from schemas import Record
 
 log = logging.getLogger(__name__)
@@ -225,17 +225,35 @@ class Store:
                     for c in changes])
         return self.get(record_id)
 
-    def approve(self, record_id: int, *, reviewer: str, expected_version: int | None = None) -> StoredRecord:
-        """Mark a record approved (optionally only if it is still at ``expected_version``)."""
+    def approve(self, record_id: int, *, reviewer: str, expected_version: int | None = None,
+                override_reason: str | None = None, overridden: list[dict] | None = None) -> StoredRecord:
+        """Mark a record approved (optionally only if it is still at ``expected_version``) and
+        append the approval to the audit log, with the override reason and the error checks it
+        overrides when there are any."""
+        stamp = now()
         with self._write() as conn:
             cond = [records.c.id == record_id]
             if expected_version is not None:
                 cond.append(records.c.version == expected_version)
             result = conn.execute(update(records).where(and_(*cond)).values(
-                review_status="approved", approved_by=reviewer, approved_at=now()))
+                review_status="approved", approved_by=reviewer, approved_at=stamp))
             if result.rowcount != 1:
                 self._raise_missing_or_conflict(conn, record_id, expected_version)
+            version = conn.execute(select(records.c.version).where(records.c.id == record_id)).scalar()
+            conn.execute(insert(approvals).values(
+                record_id=record_id, version=version, reviewer=reviewer, override_reason=override_reason,
+                overridden=json.dumps(overridden, ensure_ascii=False) if overridden else None,
+                created_at=stamp))
         return self.get(record_id)
+
+    def approvals(self, record_id: int) -> list[dict]:
+        """The approval audit of a record, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(approvals).where(approvals.c.record_id == record_id)
+                                .order_by(approvals.c.id)).all()
+        return [{"version": r.version, "reviewer": r.reviewer, "override_reason": r.override_reason,
+                 "overridden": json.loads(r.overridden) if r.overridden else [],
+                 "created_at": _iso(r.created_at)} for r in rows]
 
     @staticmethod
     def _raise_missing_or_conflict(conn, record_id: int, expected_version: int | None):
