@@ -368,3 +368,88 @@ def test_records_stored_by_a_cli_batch_show_their_source(tmp_path, settings):
     original = client.get(f"/api/records/{item['id']}/document")
     assert original.status_code == 200 and original.content == doc.read_bytes()
     assert client.get(f"/api/records/{item['id']}/document?text=1").text == detail["document"]["text"]
+
+
+# -- review that cannot approve a lie (issue 8 item 5) and validation at the edge (issue 12 item 5)
+def test_correcting_a_table_cell_rederives_its_summary_figure(client):
+    from schemas.template import SUMMARY_CELLS
+
+    rid = seed_flagged(client)
+    detail = client.get(f"/api/records/{rid}").json()
+    cell = SUMMARY_CELLS["review_total"][0]
+    old = detail["record"]["appeals"]["review"]["total"] or 0
+    saved = client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "misread",
+                                                       "changes": {cell: str(old + 2)}})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["record"]["summary"]["review_total"] == old + 2
+    assert "summary.review_total" in saved.json()["changed"]
+    assert not any(c["rule"] == "summary.consistency" for c in saved.json()["checks"])
+    row = next(r for r in saved.json()["tables"]["summary"]["rows"] if r["cells"][0]["path"] == "summary.review_total")
+    assert row["cells"][0]["derived"] == cell
+    live = client.post(f"/api/records/{rid}/check", json={"changes": {cell: str(old + 5)}}).json()
+    assert live["derived"]["summary.review_total"] == str(old + 5)
+    err = assert_error(client.patch(f"/api/records/{rid}", json={
+        "expected_version": 2, "reason": "x", "changes": {"summary.review_total": str(old + 9)}}), 422, "invalid_edit")
+    assert "derived" in err["message"]
+
+
+def test_approving_errors_needs_an_override_reason_in_the_audit_log(client):
+    rid = seed_flagged(client)
+    err = assert_error(client.post(f"/api/records/{rid}/approve", json={}), 422, "approval_refused")
+    assert "override_reason" in err["message"]
+    assert client.get(f"/api/records/{rid}").json()["review_status"] == "unreviewed"
+    ok = client.post(f"/api/records/{rid}/approve", json={"override_reason": "the report prints these sums wrong",
+                                                         "reviewer": "ann"})
+    assert ok.status_code == 200 and ok.json()["review_status"] == "approved"
+    audit = client.get(f"/api/records/{rid}").json()["history"]["approvals"]
+    assert audit[-1]["override_reason"] == "the report prints these sums wrong"
+    assert {c["rule"] for c in audit[-1]["overridden"]} and audit[-1]["reviewer"] == "ann"
+
+
+def test_failed_records_cannot_be_approved(client):
+    created = upload(client, "empty.txt", b"")
+    rid = created.json()["id"]
+    assert created.json()["status"] == "failed"
+    assert_error(client.post(f"/api/records/{rid}/approve", json={"override_reason": "looks fine"}),
+                 422, "approval_refused")
+
+
+def test_empty_patch_is_refused_and_makes_no_version(client):
+    rid = seed_flagged(client)
+    assert_error(client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "r", "changes": {}}),
+                 422, "invalid_request")
+    agency = client.get(f"/api/records/{rid}").json()["agency"]
+    assert_error(client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "r",
+                                                           "changes": {"agency": agency}}), 422, "invalid_edit")
+    assert client.get(f"/api/records/{rid}").json()["version"] == 1
+
+
+@pytest.mark.parametrize("field,value,words", [
+    (WRONG_CELL, "NaN", "finite"), (WRONG_CELL, "Infinity", "finite"), (WRONG_CELL, "-1", "0 ≤ n"),
+    (WRONG_CELL, str(10**30), "10¹²"), (WRONG_CELL, str(10**12), "10¹²"), (WRONG_CELL, "1.5", "whole"),
+    (WRONG_CELL, True, "not a number"), ("summary.fee_collected_yuan", "NaN", "finite"),
+    ("summary.fee_collected_yuan", "-0.5", "≥ 0"), ("year", "-1", "1990"), ("year", str(10**12), "1990"),
+    ("agency", "甲" * 201, "200"),
+])
+def test_invalid_corrections_are_4xx_in_the_one_shape(client, field, value, words):
+    rid = seed_flagged(client)
+    err = assert_error(client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "r",
+                                                                 "changes": {field: value}}), 422, "invalid_edit")
+    assert words in err["message"]
+    assert client.get(f"/records/{rid}.json").status_code == 200
+
+
+def test_long_reason_and_unknown_ids_are_refused(client):
+    rid = seed_flagged(client)
+    assert_error(client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "r" * 2001,
+                                                           "changes": {WRONG_CELL: "1"}}), 422, "invalid_request")
+    for path in ("/api/records/99999999999999999999", "/api/records/424242", "/records/99999999999999999999.json",
+                 "/api/records/99999999999999999999/document"):
+        assert_error(client.get(path), 404, "not_found")
+
+
+def test_big_integer_is_kept_exactly(client):
+    rid = seed_flagged(client)
+    saved = client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "r",
+                                                       "changes": {WRONG_CELL: "999999999999"}})
+    assert saved.status_code == 200 and saved.json()["record"]["requests"]["granted"]["natural_person"] == 999999999999

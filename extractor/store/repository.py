@@ -25,6 +25,9 @@ from schemas import Record
 log = logging.getLogger(__name__)
 
 
+MAX_ID = 2**63  # ids are 64-bit integers in every database the store runs on
+
+
 class RecordNotFound(NianbaoError):
     """No record with that id is stored."""
 
@@ -267,6 +270,8 @@ class Store:
 
     # -- reads -------------------------------------------------------------------------------
     def get(self, record_id: int) -> StoredRecord:
+        if not 0 < record_id < MAX_ID:  # not a stored record, and not a database integer either
+            raise RecordNotFound(f"no record {record_id} (record ids are 1 to {MAX_ID - 1})")
         with self.engine.connect() as conn:
             row = conn.execute(select(records).where(records.c.id == record_id)).first()
         if row is None:
