@@ -453,3 +453,17 @@ def test_big_integer_is_kept_exactly(client):
     saved = client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "r",
                                                        "changes": {WRONG_CELL: "999999999999"}})
     assert saved.status_code == 200 and saved.json()["record"]["requests"]["granted"]["natural_person"] == 999999999999
+
+
+def test_promote_refuses_undeclared_errors(client, tmp_path):
+    from extractor.export.promote import promote_record
+
+    rid = seed_flagged(client)
+    store = client.app.state.store
+    with pytest.raises(ConfigError, match="not declared"):
+        promote_record(store, rid, tmp_path / "ds")
+    assert not (tmp_path / "ds").exists()
+    client.post(f"/api/records/{rid}/approve", json={"override_reason": "the report's own sums disagree"})
+    entry = promote_record(store, rid, tmp_path / "ds")
+    gold = json.loads((tmp_path / "ds" / entry["gold"]).read_text(encoding="utf-8"))
+    assert gold["source_errors"] and entry["source_error_rules"]
