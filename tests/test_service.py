@@ -39,7 +39,7 @@ def settings(tmp_path):
 
 @pytest.fixture()
 def client(settings):
-    return TestClient(create_app(settings))
+    return TestClient(base_url="http://localhost", app=create_app(settings))
 
 
 def upload(client, name: str, data: bytes):
@@ -166,7 +166,7 @@ def test_bad_uploads_become_failed_records(client):
 
 
 def test_upload_size_limit(tmp_path):
-    client = TestClient(create_app(settings_for(tmp_path, max_upload_mb=0.01)))
+    client = TestClient(base_url="http://localhost", app=create_app(settings_for(tmp_path, max_upload_mb=0.01)))
     big = upload(client, "big.txt", "表".encode() * 70_000)  # refused from Content-Length
     err = assert_error(big, 413, "upload_too_large")
     assert err["details"]["max_upload_mb"] == 0.01 and "NIANBAO_MAX_UPLOAD_MB" in err["message"]
@@ -198,7 +198,7 @@ def test_binding_beyond_localhost_needs_a_token(tmp_path):
 
 
 def test_token_is_required_on_every_request(tmp_path):
-    client = TestClient(create_app(settings_for(tmp_path, token="s3cret")))
+    client = TestClient(base_url="http://localhost", app=create_app(settings_for(tmp_path, token="s3cret")))
     for method, url in [("GET", "/api/records"), ("GET", "/api/queue"), ("GET", "/queue.json"),
                         ("GET", "/api/export"), ("POST", "/api/records"), ("GET", "/openapi.json")]:
         assert_error(client.request(method, url), 401, "unauthorized")
@@ -215,10 +215,10 @@ def test_token_is_required_on_every_request(tmp_path):
     login = client.post("/login", data={"token": "s3cret", "next": "//evil.example"}, follow_redirects=False)
     assert login.status_code == 303 and login.headers["location"] == "/queue"
     assert client.get("/queue", headers=HTML).status_code == 200  # cookie from the login
-    fresh = TestClient(client.app)
+    fresh = TestClient(client.app, base_url="http://localhost")
     assert fresh.get("/queue.json?token=s3cret").status_code == 200  # ?token= sets the cookie too
     assert fresh.get("/api/records").status_code == 200
-    browser = TestClient(client.app)
+    browser = TestClient(client.app, base_url="http://localhost")
     landing = browser.get("/queue?token=s3cret&status=ok", headers=HTML, follow_redirects=False)
     assert landing.status_code == 303 and landing.headers["location"] == "/queue?status=ok"
     assert browser.get("/queue?status=ok", headers=HTML).status_code == 200
@@ -302,7 +302,7 @@ def test_internal_errors_keep_the_shape(settings):
         raise RuntimeError("boom")
 
     app.state.store.list_records = broken
-    client = TestClient(app, raise_server_exceptions=False)
+    client = TestClient(app, base_url="http://localhost", raise_server_exceptions=False)
     err = assert_error(client.get("/api/records"), 500, "internal_error")
     assert "boom" not in err["message"]
 
@@ -359,7 +359,7 @@ def test_records_stored_by_a_cli_batch_show_their_source(tmp_path, settings):
     result = CliRunner().invoke(cli, ["extract", str(folder), "--store", "--data-dir", str(settings.data_dir),
                                       "-o", str(tmp_path / "r.jsonl"), "-q", "--llm", "off"])
     assert result.exit_code == 0, result.output
-    client = TestClient(create_app(settings))
+    client = TestClient(base_url="http://localhost", app=create_app(settings))
     [item] = client.get("/api/records").json()["items"]
     detail = client.get(f"/api/records/{item['id']}").json()
     assert "泰安市人力资源和社会保障局" in detail["document"]["text"]
@@ -467,3 +467,33 @@ def test_promote_refuses_undeclared_errors(client, tmp_path):
     entry = promote_record(store, rid, tmp_path / "ds")
     gold = json.loads((tmp_path / "ds" / entry["gold"]).read_text(encoding="utf-8"))
     assert gold["source_errors"] and entry["source_error_rules"]
+
+
+# -- CSRF and DNS rebinding (issue 12 item 3)
+def test_foreign_host_is_refused(client, settings):
+    assert_error(client.get("/api/export", headers={"host": "evil.example"}), 421, "misdirected_request")
+    assert_error(client.get("/api/health", headers={"host": "evil.example:8000"}), 421, "misdirected_request")
+    assert client.get("/api/health", headers={"host": "127.0.0.1:8000"}).status_code == 200
+    named = TestClient(create_app(settings.model_copy(update={"allowed_hosts": ["review.example"]})),
+                       base_url="http://review.example")
+    assert named.get("/api/health").status_code == 200
+
+
+def test_cross_site_posts_are_refused(client):
+    rid = seed_flagged(client)
+    for headers in ({"origin": "http://evil.example"}, {"origin": "http://localhost:9999"}, {"origin": "null"},
+                    {"referer": "http://evil.example/page"}):
+        assert_error(client.post(f"/api/records/{rid}/approve", json={"override_reason": "x"}, headers=headers),
+                     403, "cross_origin")
+        assert_error(client.post("/api/records", files={"file": ("a.txt", b"x")}, headers=headers),
+                     403, "cross_origin")
+    assert client.get(f"/api/records/{rid}").json()["review_status"] == "unreviewed"
+    same = client.post(f"/api/records/{rid}/approve", json={"override_reason": "the report's own"},
+                       headers={"origin": "http://localhost"})
+    assert same.status_code == 200, same.text
+
+
+def test_health_without_the_token_says_only_ok(tmp_path):
+    client = TestClient(base_url="http://localhost", app=create_app(settings_for(tmp_path, token="s3cret")))
+    assert client.get("/api/health").json() == {"ok": True}
+    assert "records" in client.get("/api/health", headers={"authorization": "Bearer s3cret"}).json()
