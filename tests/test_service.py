@@ -497,3 +497,35 @@ def test_health_without_the_token_says_only_ok(tmp_path):
     client = TestClient(base_url="http://localhost", app=create_app(settings_for(tmp_path, token="s3cret")))
     assert client.get("/api/health").json() == {"ok": True}
     assert "records" in client.get("/api/health", headers={"authorization": "Bearer s3cret"}).json()
+
+
+# -- stored bytes (issue 12 item 4)
+def _stored_by_path(client, tmp_path):
+    from schemas import Source
+
+    record, raw, text = gold_record()
+    src = tmp_path / "batch" / "report.txt"
+    src.parent.mkdir()
+    src.write_bytes(raw)
+    record = record.model_copy(update={"source": Source(path=str(src), sha256=record.source.sha256,
+                                                        format="txt", size=len(raw))})
+    return client.app.state.store.save_record(record), src, raw
+
+
+def test_download_serves_stored_bytes_after_a_symlink_swap(client, tmp_path):
+    rid, src, raw = _stored_by_path(client, tmp_path)
+    assert client.get(f"/api/records/{rid}/document").content == raw
+    src.unlink()
+    src.symlink_to("/etc/passwd")
+    again = client.get(f"/api/records/{rid}/document")
+    assert again.status_code == 200 and again.content == raw
+    assert b"root:" not in client.get(f"/api/records/{rid}/document", params={"text": True}).content
+
+
+def test_a_changed_source_is_never_read(client, tmp_path):
+    rid, src, raw = _stored_by_path(client, tmp_path)
+    src.unlink()
+    src.symlink_to("/etc/passwd")
+    response = client.get(f"/api/records/{rid}/document")
+    assert b"root:" not in response.content
+    assert client.app.state.store.get_document(client.app.state.store.get(rid).sha256).path is None

@@ -47,10 +47,9 @@ def document_bytes(store: Store, sha256: str) -> tuple[bytes, str, str | None]:
     doc = store.get_document(sha256)
     if doc is None:
         raise ConfigError(f"document {sha256} is not in the store")
-    if doc.content is not None:
-        return doc.content, _suffix(doc.filename, doc.format), doc.format
-    if doc.path and Path(doc.path).is_file():
-        return Path(doc.path).read_bytes(), _suffix(doc.filename, doc.format), doc.format
+    content = store.original_bytes(sha256)
+    if content is not None:
+        return content, _suffix(doc.filename, doc.format), doc.format
     if doc.text is not None:
         return doc.text.encode("utf-8"), ".txt", "txt"
     raise ConfigError(f"the document of {doc.filename} is no longer available (neither its bytes "

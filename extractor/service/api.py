@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, File, Header, Query, Request, UploadFile
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -137,14 +137,13 @@ def get_document(request: Request, record_id: int, text: bool = False) -> Respon
     if doc is None:
         raise ApiError(404, f"record {record_id} has no stored document")
     disposition = {"Content-Disposition": "attachment; filename*=UTF-8''" + _quote(doc.filename)}
-    if not text and doc.content is None and doc.path and Path(doc.path).is_file():
-        return FileResponse(doc.path, media_type="application/octet-stream", headers=disposition)
-    if text or doc.content is None:
+    content = None if text else st.store.original_bytes(sr.sha256)
+    if content is None:
         body = document_text(st.store, st.settings, sr.sha256)
         if body is None:
             raise ApiError(404, f"the document of record {record_id} is not available")
         return Response(body, media_type="text/plain; charset=utf-8")
-    return Response(doc.content, media_type="application/octet-stream", headers=disposition)
+    return Response(content, media_type="application/octet-stream", headers=disposition)
 
 
 def _quote(name: str) -> str:

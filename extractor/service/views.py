@@ -50,15 +50,13 @@ def document_text(store: Store, settings: Settings, sha256: str) -> str | None:
     if doc.text is not None:
         return doc.text
     from extractor.errors import InputDocumentError
-    from extractor.ingest import ingest_bytes, ingest_file
+    from extractor.ingest import ingest_bytes
 
+    content = store.original_bytes(sha256)  # the stored bytes; a changed source file is not read
+    if content is None:
+        return None
     try:
-        if doc.content is not None:
-            text = ingest_bytes(doc.content, Path(doc.filename), settings).text
-        elif doc.path:
-            text = ingest_file(Path(doc.path), settings).text
-        else:
-            return None
+        text = ingest_bytes(content, Path(doc.filename), settings).text
     except (InputDocumentError, OSError) as exc:
         log.info("no text for %s: %s", sha256, exc)
         return None

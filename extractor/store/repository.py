@@ -5,6 +5,7 @@ Every write is one transaction. Records are unique per (document sha256, extract
 batch killed half-way and run again stores each document exactly once."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -99,6 +100,25 @@ def source_location(path: str) -> str:
         return str(Path(path).resolve()) if Path(path).exists() else path
     except OSError:
         return path
+
+
+CHUNK = 1 << 20
+
+
+def read_verified(path: Path, sha256: str, size: int | None) -> bytes | None:
+    """The bytes of a regular file at ``path`` if they hash to ``sha256`` (read in chunks, never
+    past the recorded size); None if it is gone, not a regular file, or changed."""
+    try:
+        if path.is_symlink() or not path.is_file() or (size is not None and path.stat().st_size != size):
+            return None
+        digest, parts = hashlib.sha256(), []
+        with open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+                parts.append(chunk)
+    except OSError:
+        return None
+    return b"".join(parts) if digest.hexdigest() == sha256 else None
 
 
 def now() -> datetime:
@@ -196,6 +216,25 @@ class Store:
             if row.content is None and content is not None:
                 values["content"] = content
             conn.execute(update(documents).where(documents.c.sha256 == sha).values(**values))
+
+    def original_bytes(self, sha256: str) -> bytes | None:
+        """The original bytes of a document: those stored, or — for a batch that kept only the
+        path — the file at that path if its bytes still hash to ``sha256``, which are then stored
+        (so the path is never read again). A path whose file changed is forgotten."""
+        doc = self.get_document(sha256)
+        if doc is None:
+            return None
+        if doc.content is not None:
+            return doc.content
+        if not doc.path:
+            return None
+        data = read_verified(Path(doc.path), sha256, doc.size)
+        with self._write() as conn:
+            values = {"content": data} if data is not None else {"path": None}
+            conn.execute(update(documents).where(documents.c.sha256 == sha256).values(**values))
+        if data is None:
+            log.warning("%s no longer holds the document %s; it will not be read again", doc.path, sha256[:12])
+        return data
 
     def set_document_text(self, sha256: str, text: str) -> None:
         with self._write() as conn:
