@@ -529,3 +529,39 @@ def test_a_changed_source_is_never_read(client, tmp_path):
     response = client.get(f"/api/records/{rid}/document")
     assert b"root:" not in response.content
     assert client.app.state.store.get_document(client.app.state.store.get(rid).sha256).path is None
+
+
+# -- the service over PostgreSQL (issue 12 item 6; .ci/run starts a server and sets the URL)
+@pytest.fixture()
+def pg_client(tmp_path):
+    import os
+
+    from extractor.store.tables import metadata
+
+    url = os.environ.get("NIANBAO_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("set NIANBAO_TEST_DATABASE_URL to a scratch PostgreSQL database to run this")
+    settings = settings_for(tmp_path, database_url=url)
+    store = open_store(settings)
+    metadata.drop_all(store.engine)
+    metadata.create_all(store.engine)
+    yield TestClient(create_app(settings, store), base_url="http://localhost")
+    store.engine.dispose()
+
+
+def test_review_loop_and_concurrent_patches_on_postgresql(pg_client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    rid = seed_flagged(pg_client)
+    value = pg_client.get(f"/api/records/{rid}").json()["record"]["evidence"][WRONG_CELL]["text"]
+
+    def patch(i):
+        return pg_client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": f"fix {i}",
+                                                            "changes": {WRONG_CELL: str(int(value) + i % 2)}}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(patch, range(12)))
+    assert codes.count(200) == 1 and codes.count(409) == 11, codes
+    detail = pg_client.get(f"/api/records/{rid}").json()
+    assert detail["version"] == 2 and len(detail["history"]["corrections"]) >= 1
+    assert_error(pg_client.get("/api/records/99999999999999999999"), 404, "not_found")
