@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import io
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -23,6 +23,7 @@ from extractor.service.review import (
     live_check,
     recheck,
 )
+from extractor.service.query import Page, RecordQuery
 from extractor.store import VersionConflict
 from extractor.service.views import document_text, filter_from, record_detail, record_summary
 
@@ -104,23 +105,19 @@ def upload_record(request: Request, response: Response,
 
 
 @router.get("/records", summary="List and filter records")
-def list_records(request: Request, status: str | None = None, template: str | None = None,
-                 agency: str | None = None, year: int | None = None, rule: str | None = None,
-                 review: Literal["unreviewed", "corrected", "approved"] | None = None,
+def list_records(request: Request, query: Annotated[RecordQuery, Depends()],
                  order: Literal["risk", "id"] = "id", limit: int = Query(100, ge=1, le=1000),
-                 offset: int = Query(0, ge=0)) -> dict:
-    flt = filter_from(status, template, agency, year, rule, review)
-    items, total = state(request).store.list_records(flt, order=order, limit=limit, offset=offset)
+                 offset: int = Query(0, ge=0, lt=2**62)) -> dict:
+    items, total = state(request).store.list_records(query.to_filter(), order=order, limit=limit, offset=offset)
     return {"items": [record_summary(sr) for sr in items], "total": total, "limit": limit, "offset": offset}
 
 
 @router.get("/queue", summary="Records awaiting review, riskiest first")
-def queue(request: Request, status: str | None = None, template: str | None = None,
-          agency: str | None = None, year: int | None = None, rule: str | None = None,
-          limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict:
-    flt = filter_from(status, template, agency, year, rule, pending_only=True)
-    items, total = state(request).store.list_records(flt, order="risk", limit=limit, offset=offset)
-    return {"items": [record_summary(sr) for sr in items], "total": total, "limit": limit, "offset": offset}
+def queue(request: Request, query: Annotated[RecordQuery, Depends()], page: Annotated[Page, Depends()]) -> dict:
+    items, total = state(request).store.list_records(query.to_filter(pending_only=True), order="risk",
+                                                     limit=page.limit, offset=page.offset)
+    return {"items": [record_summary(sr) for sr in items], "total": total, "limit": page.limit,
+            "offset": page.offset}
 
 
 @router.get("/records/{record_id}", summary="A record with evidence, source text, equations and history")
@@ -203,11 +200,9 @@ def approve_record(request: Request, record_id: int, body: ApproveRequest | None
 
 
 @router.get("/export", summary="Export records (corrected values) as jsonl, csv or parquet")
-async def export(request: Request, format: Literal["jsonl", "csv", "parquet"] = "jsonl",
-                 status: str | None = None, template: str | None = None, agency: str | None = None,
-                 year: int | None = None, rule: str | None = None,
-                 review: Literal["unreviewed", "corrected", "approved"] | None = None) -> Response:
-    flt = filter_from(status, template, agency, year, rule, review)
+async def export(request: Request, query: Annotated[RecordQuery, Depends()],
+                 format: Literal["jsonl", "csv", "parquet"] = "jsonl") -> Response:
+    flt = query.to_filter()
     buf = io.BytesIO()
     await run_in_threadpool(export_store, state(request).store, format, buf, flt)
     return Response(buf.getvalue(), media_type=MEDIA_TYPES[format],
