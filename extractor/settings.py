@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".nianbao")
     database_url: str | None = None
     token: str | None = None
+    allowed_hosts: list[str] = []  # host names the service answers for besides 127.0.0.1/localhost
     max_upload_mb: float = 20.0
 
     @property

@@ -161,3 +161,42 @@ def test_review_a_flagged_record_in_the_browser(browser, server):
     assert rows[flagged_id][WRONG_CELL] == right_value
     assert rows[flagged_id]["corrected_fields"] == WRONG_CELL
     assert (ARTIFACTS / "review-saved.png").stat().st_size > 10_000
+
+
+def test_unsaved_edits_guard_and_1280_layout(browser, server):
+    """At 1280 px every cell of 表二/三/四 is on screen (within the width, not under the source
+    pane); with an unsaved edit, `j` asks first and staying keeps the edit."""
+    from selenium.webdriver.common.by import By
+
+    base, flagged_id, _ = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.set_window_size(1280, 900)
+    browser.get(f"{base}/records/{flagged_id}")
+    wait_for(browser, lambda d: on_record(d, flagged_id), message="record page")
+    hidden = browser.execute_script("""
+        const pane = document.querySelector('.source-pane').getBoundingClientRect();
+        const out = [];
+        for (const box of document.querySelectorAll('#table-proactive input, #table-requests input, #table-appeals input')) {
+          const r = box.getBoundingClientRect();
+          const under = r.bottom > pane.top && r.top < pane.bottom && r.right > pane.left && r.left < pane.right;
+          if (r.width === 0 || r.right > window.innerWidth || r.left < 0 || under) out.push(box.dataset.path);
+        }
+        return [out, document.querySelectorAll('#table-appeals input').length,
+                document.documentElement.scrollWidth <= window.innerWidth];""")
+    assert hidden[0] == [] and hidden[1] == 15 and hidden[2], hidden
+    browser.save_screenshot(str(ARTIFACTS / "record-1280.png"))
+
+    box = browser.find_element(By.CSS_SELECTOR, f'td.cell[data-path="{WRONG_CELL}"] input')
+    box.click()
+    box.send_keys("9")
+    browser.find_element(By.TAG_NAME, "h1").click()  # leave the input so keys navigate
+    browser.find_element(By.TAG_NAME, "body").send_keys("j")
+    alert = wait_for(browser, lambda d: d.switch_to.alert, message="unsaved-edit confirm")
+    assert "unsaved" in alert.text
+    alert.dismiss()
+    assert on_record(browser, flagged_id)
+    assert browser.find_element(By.CSS_SELECTOR, f'td.cell[data-path="{WRONG_CELL}"] input').get_attribute("value").endswith("9")
+    browser.find_element(By.TAG_NAME, "body").send_keys("j")
+    wait_for(browser, lambda d: d.switch_to.alert, message="confirm again").accept()
+    wait_for(browser, lambda d: on_record(d, other=flagged_id), message="left after confirming")
+    assert (ARTIFACTS / "record-1280.png").stat().st_size > 10_000

@@ -47,8 +47,8 @@ def test_header_layout():
     paths = [f.path for f in table_fields()]
     assert header[8:8 + len(paths)] == paths  # every table path, once, in template order
     summary = [f"summary.{name}" for name in Summary.model_fields]
-    assert header[8 + len(paths):-3] == summary
-    assert header[-3:] == ["n_errors", "n_warnings", "rules"]
+    assert header[8 + len(paths):-4] == summary
+    assert header[-4:] == ["n_errors", "n_warnings", "rules", "needs_llm"]
 
 
 def test_values_round_trip(tmp_path, records):
@@ -105,3 +105,26 @@ def test_writes_to_open_files(records):
     text = io.StringIO()
     write_csv(records[:1], text)
     assert text.getvalue().splitlines()[0] == ",".join(csv_header())
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_formula_cells_are_neutralised(tmp_path, records, start):
+    """CSV injection: a file name, agency or error message a spreadsheet would run as a formula is
+    written as text (a leading '); numbers stay numbers."""
+    hostile = start + "HYPERLINK(\"http://evil.example\")"
+    record = records[0].model_copy(update={
+        "agency": hostile, "error": hostile,
+        "source": records[0].source.model_copy(update={"path": hostile + ".txt"})})
+    out = tmp_path / "x.csv"
+    write_csv([record], out)
+    [row] = read_back(out)
+    for column in ("agency", "error", "source.path"):
+        assert row[column].startswith("'" + start), row[column]
+    assert row["requests.new.total"] == str(record.requests.new.total)
+
+
+def test_needs_llm_has_a_column(tmp_path, records):
+    record = records[0].model_copy(update={"needs_llm": ["summary.npc_suggestions", "summary.cppcc_proposals"]})
+    out = tmp_path / "x.csv"
+    write_csv([record], out)
+    assert read_back(out)[0]["needs_llm"] == "summary.npc_suggestions;summary.cppcc_proposals"

@@ -39,7 +39,7 @@ def settings(tmp_path):
 
 @pytest.fixture()
 def client(settings):
-    return TestClient(create_app(settings))
+    return TestClient(base_url="http://localhost", app=create_app(settings))
 
 
 def upload(client, name: str, data: bytes):
@@ -166,7 +166,7 @@ def test_bad_uploads_become_failed_records(client):
 
 
 def test_upload_size_limit(tmp_path):
-    client = TestClient(create_app(settings_for(tmp_path, max_upload_mb=0.01)))
+    client = TestClient(base_url="http://localhost", app=create_app(settings_for(tmp_path, max_upload_mb=0.01)))
     big = upload(client, "big.txt", "表".encode() * 70_000)  # refused from Content-Length
     err = assert_error(big, 413, "upload_too_large")
     assert err["details"]["max_upload_mb"] == 0.01 and "NIANBAO_MAX_UPLOAD_MB" in err["message"]
@@ -198,7 +198,7 @@ def test_binding_beyond_localhost_needs_a_token(tmp_path):
 
 
 def test_token_is_required_on_every_request(tmp_path):
-    client = TestClient(create_app(settings_for(tmp_path, token="s3cret")))
+    client = TestClient(base_url="http://localhost", app=create_app(settings_for(tmp_path, token="s3cret")))
     for method, url in [("GET", "/api/records"), ("GET", "/api/queue"), ("GET", "/queue.json"),
                         ("GET", "/api/export"), ("POST", "/api/records"), ("GET", "/openapi.json")]:
         assert_error(client.request(method, url), 401, "unauthorized")
@@ -215,10 +215,10 @@ def test_token_is_required_on_every_request(tmp_path):
     login = client.post("/login", data={"token": "s3cret", "next": "//evil.example"}, follow_redirects=False)
     assert login.status_code == 303 and login.headers["location"] == "/queue"
     assert client.get("/queue", headers=HTML).status_code == 200  # cookie from the login
-    fresh = TestClient(client.app)
+    fresh = TestClient(client.app, base_url="http://localhost")
     assert fresh.get("/queue.json?token=s3cret").status_code == 200  # ?token= sets the cookie too
     assert fresh.get("/api/records").status_code == 200
-    browser = TestClient(client.app)
+    browser = TestClient(client.app, base_url="http://localhost")
     landing = browser.get("/queue?token=s3cret&status=ok", headers=HTML, follow_redirects=False)
     assert landing.status_code == 303 and landing.headers["location"] == "/queue?status=ok"
     assert browser.get("/queue?status=ok", headers=HTML).status_code == 200
@@ -302,7 +302,7 @@ def test_internal_errors_keep_the_shape(settings):
         raise RuntimeError("boom")
 
     app.state.store.list_records = broken
-    client = TestClient(app, raise_server_exceptions=False)
+    client = TestClient(app, base_url="http://localhost", raise_server_exceptions=False)
     err = assert_error(client.get("/api/records"), 500, "internal_error")
     assert "boom" not in err["message"]
 
@@ -359,7 +359,7 @@ def test_records_stored_by_a_cli_batch_show_their_source(tmp_path, settings):
     result = CliRunner().invoke(cli, ["extract", str(folder), "--store", "--data-dir", str(settings.data_dir),
                                       "-o", str(tmp_path / "r.jsonl"), "-q", "--llm", "off"])
     assert result.exit_code == 0, result.output
-    client = TestClient(create_app(settings))
+    client = TestClient(base_url="http://localhost", app=create_app(settings))
     [item] = client.get("/api/records").json()["items"]
     detail = client.get(f"/api/records/{item['id']}").json()
     assert "泰安市人力资源和社会保障局" in detail["document"]["text"]
@@ -368,3 +368,200 @@ def test_records_stored_by_a_cli_batch_show_their_source(tmp_path, settings):
     original = client.get(f"/api/records/{item['id']}/document")
     assert original.status_code == 200 and original.content == doc.read_bytes()
     assert client.get(f"/api/records/{item['id']}/document?text=1").text == detail["document"]["text"]
+
+
+# -- review that cannot approve a lie (issue 8 item 5) and validation at the edge (issue 12 item 5)
+def test_correcting_a_table_cell_rederives_its_summary_figure(client):
+    from schemas.template import SUMMARY_CELLS
+
+    rid = seed_flagged(client)
+    detail = client.get(f"/api/records/{rid}").json()
+    cell = SUMMARY_CELLS["review_total"][0]
+    old = detail["record"]["appeals"]["review"]["total"] or 0
+    saved = client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "misread",
+                                                       "changes": {cell: str(old + 2)}})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["record"]["summary"]["review_total"] == old + 2
+    assert "summary.review_total" in saved.json()["changed"]
+    assert not any(c["rule"] == "summary.consistency" for c in saved.json()["checks"])
+    row = next(r for r in saved.json()["tables"]["summary"]["rows"] if r["cells"][0]["path"] == "summary.review_total")
+    assert row["cells"][0]["derived"] == cell
+    live = client.post(f"/api/records/{rid}/check", json={"changes": {cell: str(old + 5)}}).json()
+    assert live["derived"]["summary.review_total"] == str(old + 5)
+    err = assert_error(client.patch(f"/api/records/{rid}", json={
+        "expected_version": 2, "reason": "x", "changes": {"summary.review_total": str(old + 9)}}), 422, "invalid_edit")
+    assert "derived" in err["message"]
+
+
+def test_approving_errors_needs_an_override_reason_in_the_audit_log(client):
+    rid = seed_flagged(client)
+    err = assert_error(client.post(f"/api/records/{rid}/approve", json={}), 422, "approval_refused")
+    assert "override_reason" in err["message"]
+    assert client.get(f"/api/records/{rid}").json()["review_status"] == "unreviewed"
+    ok = client.post(f"/api/records/{rid}/approve", json={"override_reason": "the report prints these sums wrong",
+                                                         "reviewer": "ann"})
+    assert ok.status_code == 200 and ok.json()["review_status"] == "approved"
+    audit = client.get(f"/api/records/{rid}").json()["history"]["approvals"]
+    assert audit[-1]["override_reason"] == "the report prints these sums wrong"
+    assert {c["rule"] for c in audit[-1]["overridden"]} and audit[-1]["reviewer"] == "ann"
+
+
+def test_failed_records_cannot_be_approved(client):
+    created = upload(client, "empty.txt", b"")
+    rid = created.json()["id"]
+    assert created.json()["status"] == "failed"
+    assert_error(client.post(f"/api/records/{rid}/approve", json={"override_reason": "looks fine"}),
+                 422, "approval_refused")
+
+
+def test_empty_patch_is_refused_and_makes_no_version(client):
+    rid = seed_flagged(client)
+    assert_error(client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "r", "changes": {}}),
+                 422, "invalid_request")
+    agency = client.get(f"/api/records/{rid}").json()["agency"]
+    assert_error(client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "r",
+                                                           "changes": {"agency": agency}}), 422, "invalid_edit")
+    assert client.get(f"/api/records/{rid}").json()["version"] == 1
+
+
+@pytest.mark.parametrize("field,value,words", [
+    (WRONG_CELL, "NaN", "finite"), (WRONG_CELL, "Infinity", "finite"), (WRONG_CELL, "-1", "0 ≤ n"),
+    (WRONG_CELL, str(10**30), "10¹²"), (WRONG_CELL, str(10**12), "10¹²"), (WRONG_CELL, "1.5", "whole"),
+    (WRONG_CELL, True, "not a number"), ("summary.fee_collected_yuan", "NaN", "finite"),
+    ("summary.fee_collected_yuan", "-0.5", "≥ 0"), ("year", "-1", "1990"), ("year", str(10**12), "1990"),
+    ("agency", "甲" * 201, "200"),
+])
+def test_invalid_corrections_are_4xx_in_the_one_shape(client, field, value, words):
+    rid = seed_flagged(client)
+    err = assert_error(client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "r",
+                                                                 "changes": {field: value}}), 422, "invalid_edit")
+    assert words in err["message"]
+    assert client.get(f"/records/{rid}.json").status_code == 200
+
+
+def test_long_reason_and_unknown_ids_are_refused(client):
+    rid = seed_flagged(client)
+    assert_error(client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "r" * 2001,
+                                                           "changes": {WRONG_CELL: "1"}}), 422, "invalid_request")
+    for path in ("/api/records/99999999999999999999", "/api/records/424242", "/records/99999999999999999999.json",
+                 "/api/records/99999999999999999999/document"):
+        assert_error(client.get(path), 404, "not_found")
+
+
+def test_big_integer_is_kept_exactly(client):
+    rid = seed_flagged(client)
+    saved = client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": "r",
+                                                       "changes": {WRONG_CELL: "999999999999"}})
+    assert saved.status_code == 200 and saved.json()["record"]["requests"]["granted"]["natural_person"] == 999999999999
+
+
+def test_promote_refuses_undeclared_errors(client, tmp_path):
+    from extractor.export.promote import promote_record
+
+    rid = seed_flagged(client)
+    store = client.app.state.store
+    with pytest.raises(ConfigError, match="not declared"):
+        promote_record(store, rid, tmp_path / "ds")
+    assert not (tmp_path / "ds").exists()
+    client.post(f"/api/records/{rid}/approve", json={"override_reason": "the report's own sums disagree"})
+    entry = promote_record(store, rid, tmp_path / "ds")
+    gold = json.loads((tmp_path / "ds" / entry["gold"]).read_text(encoding="utf-8"))
+    assert gold["source_errors"] and entry["source_error_rules"]
+
+
+# -- CSRF and DNS rebinding (issue 12 item 3)
+def test_foreign_host_is_refused(client, settings):
+    assert_error(client.get("/api/export", headers={"host": "evil.example"}), 421, "misdirected_request")
+    assert_error(client.get("/api/health", headers={"host": "evil.example:8000"}), 421, "misdirected_request")
+    assert client.get("/api/health", headers={"host": "127.0.0.1:8000"}).status_code == 200
+    named = TestClient(create_app(settings.model_copy(update={"allowed_hosts": ["review.example"]})),
+                       base_url="http://review.example")
+    assert named.get("/api/health").status_code == 200
+
+
+def test_cross_site_posts_are_refused(client):
+    rid = seed_flagged(client)
+    for headers in ({"origin": "http://evil.example"}, {"origin": "http://localhost:9999"}, {"origin": "null"},
+                    {"referer": "http://evil.example/page"}):
+        assert_error(client.post(f"/api/records/{rid}/approve", json={"override_reason": "x"}, headers=headers),
+                     403, "cross_origin")
+        assert_error(client.post("/api/records", files={"file": ("a.txt", b"x")}, headers=headers),
+                     403, "cross_origin")
+    assert client.get(f"/api/records/{rid}").json()["review_status"] == "unreviewed"
+    same = client.post(f"/api/records/{rid}/approve", json={"override_reason": "the report's own"},
+                       headers={"origin": "http://localhost"})
+    assert same.status_code == 200, same.text
+
+
+def test_health_without_the_token_says_only_ok(tmp_path):
+    client = TestClient(base_url="http://localhost", app=create_app(settings_for(tmp_path, token="s3cret")))
+    assert client.get("/api/health").json() == {"ok": True}
+    assert "records" in client.get("/api/health", headers={"authorization": "Bearer s3cret"}).json()
+
+
+# -- stored bytes (issue 12 item 4)
+def _stored_by_path(client, tmp_path):
+    from schemas import Source
+
+    record, raw, text = gold_record()
+    src = tmp_path / "batch" / "report.txt"
+    src.parent.mkdir()
+    src.write_bytes(raw)
+    record = record.model_copy(update={"source": Source(path=str(src), sha256=record.source.sha256,
+                                                        format="txt", size=len(raw))})
+    return client.app.state.store.save_record(record), src, raw
+
+
+def test_download_serves_stored_bytes_after_a_symlink_swap(client, tmp_path):
+    rid, src, raw = _stored_by_path(client, tmp_path)
+    assert client.get(f"/api/records/{rid}/document").content == raw
+    src.unlink()
+    src.symlink_to("/etc/passwd")
+    again = client.get(f"/api/records/{rid}/document")
+    assert again.status_code == 200 and again.content == raw
+    assert b"root:" not in client.get(f"/api/records/{rid}/document", params={"text": True}).content
+
+
+def test_a_changed_source_is_never_read(client, tmp_path):
+    rid, src, raw = _stored_by_path(client, tmp_path)
+    src.unlink()
+    src.symlink_to("/etc/passwd")
+    response = client.get(f"/api/records/{rid}/document")
+    assert b"root:" not in response.content
+    assert client.app.state.store.get_document(client.app.state.store.get(rid).sha256).path is None
+
+
+# -- the service over PostgreSQL (issue 12 item 6; .ci/run starts a server and sets the URL)
+@pytest.fixture()
+def pg_client(tmp_path):
+    import os
+
+    from extractor.store.tables import metadata
+
+    url = os.environ.get("NIANBAO_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("set NIANBAO_TEST_DATABASE_URL to a scratch PostgreSQL database to run this")
+    settings = settings_for(tmp_path, database_url=url)
+    store = open_store(settings)
+    metadata.drop_all(store.engine)
+    metadata.create_all(store.engine)
+    yield TestClient(create_app(settings, store), base_url="http://localhost")
+    store.engine.dispose()
+
+
+def test_review_loop_and_concurrent_patches_on_postgresql(pg_client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    rid = seed_flagged(pg_client)
+    value = pg_client.get(f"/api/records/{rid}").json()["record"]["evidence"][WRONG_CELL]["text"]
+
+    def patch(i):
+        return pg_client.patch(f"/api/records/{rid}", json={"expected_version": 1, "reason": f"fix {i}",
+                                                            "changes": {WRONG_CELL: str(int(value) + i % 2)}}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(patch, range(12)))
+    assert codes.count(200) == 1 and codes.count(409) == 11, codes
+    detail = pg_client.get(f"/api/records/{rid}").json()
+    assert detail["version"] == 2 and len(detail["history"]["corrections"]) >= 1
+    assert_error(pg_client.get("/api/records/99999999999999999999"), 404, "not_found")

@@ -166,3 +166,37 @@ def test_saving_is_one_transaction(store, monkeypatch):
     with store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(records)).scalar() == 0
     assert store.save_record(record, content=raw, text=text) is not None
+
+
+def test_empty_database_file_is_refused_not_replaced(tmp_path):
+    from extractor.errors import ConfigError
+    from extractor.store import open_store
+    from review_fixtures import settings_for
+
+    settings = settings_for(tmp_path)
+    settings.data_dir.mkdir(parents=True)
+    (settings.data_dir / "nianbao.db").write_bytes(b"")
+    with pytest.raises(ConfigError, match="empty"):
+        open_store(settings)
+    assert (settings.data_dir / "nianbao.db").stat().st_size == 0
+
+
+def test_corrupt_database_file_is_refused(tmp_path):
+    from extractor.errors import ConfigError
+    from extractor.store import open_store
+    from review_fixtures import gold_record, settings_for
+
+    settings = settings_for(tmp_path)
+    store = open_store(settings)
+    record, raw, text = gold_record()
+    store.save_record(record, content=raw, text=text)
+    store.engine.dispose()
+    db = settings.data_dir / "nianbao.db"
+    for suffix in ("-wal", "-shm"):
+        (settings.data_dir / f"nianbao.db{suffix}").unlink(missing_ok=True)
+    data = bytearray(db.read_bytes())
+    page = 4096
+    data[page + 8: 3 * page] = b"\xff" * (2 * page - 8)  # scribble over the b-tree pages after the header
+    db.write_bytes(bytes(data))
+    with pytest.raises(ConfigError, match="corrupt|not a readable"):
+        open_store(settings)

@@ -17,7 +17,11 @@ from schemas.template import table_fields
 
 RECORD_COLUMNS = ("source.path", "source.sha256", "source.format", "agency", "year", "template",
                   "status", "error")
-CHECK_COLUMNS = ("n_errors", "n_warnings", "rules")
+CHECK_COLUMNS = ("n_errors", "n_warnings", "rules", "needs_llm")
+# a text cell starting with one of these is a formula to a spreadsheet (CSV injection): it gets a
+# leading ' so it shows as text. Numbers are written as numbers (every figure of the form is ≥ 0,
+# so a real value never starts with "-"); only strings are neutralised.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 RULE_SEPARATOR = ";"
 ENCODING = "utf-8-sig"  # the BOM tells Excel the file is UTF-8
 
@@ -43,7 +47,20 @@ def check_columns(record: Record) -> dict[str, object]:
         "n_errors": sum(c.severity == "error" for c in record.checks),
         "n_warnings": sum(c.severity == "warning" for c in record.checks),
         "rules": RULE_SEPARATOR.join(rules),
+        "needs_llm": RULE_SEPARATOR.join(record.needs_llm),
     }
+
+
+def neutralise(value: object) -> object:
+    """A cell value safe to open in a spreadsheet: text that a spreadsheet would run as a formula
+    gets a leading ``'``; numbers and None are returned as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_row(row: dict[str, object]) -> dict[str, object]:
+    return {k: neutralise(v) for k, v in row.items()}
 
 
 def record_to_row(record: Record) -> dict[str, object]:
@@ -81,6 +98,6 @@ def write_csv(records: Iterable[Record], path_or_file: str | Path | IO[str] | IO
         writer = csv.DictWriter(out, fieldnames=csv_header())
         writer.writeheader()
         for record in records:
-            writer.writerow(record_to_row(record))
+            writer.writerow(safe_row(record_to_row(record)))
             count += 1
     return count

@@ -47,10 +47,9 @@ def document_bytes(store: Store, sha256: str) -> tuple[bytes, str, str | None]:
     doc = store.get_document(sha256)
     if doc is None:
         raise ConfigError(f"document {sha256} is not in the store")
-    if doc.content is not None:
-        return doc.content, _suffix(doc.filename, doc.format), doc.format
-    if doc.path and Path(doc.path).is_file():
-        return Path(doc.path).read_bytes(), _suffix(doc.filename, doc.format), doc.format
+    content = store.original_bytes(sha256)
+    if content is not None:
+        return content, _suffix(doc.filename, doc.format), doc.format
     if doc.text is not None:
         return doc.text.encode("utf-8"), ".txt", "txt"
     raise ConfigError(f"the document of {doc.filename} is no longer available (neither its bytes "
@@ -62,9 +61,30 @@ def _suffix(filename: str, fmt: str | None) -> str:
     return suffix if suffix in (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf") else SUFFIXES.get(fmt or "", ".txt")
 
 
+def declared_source_errors(store: Store, record_id: int) -> None:
+    """Refuse a record whose remaining error checks are not declared as the document's own:
+    failed records, and errors a reviewer did not acknowledge with an override when approving
+    the current version."""
+    sr = store.get(record_id)
+    if sr.record.status == "failed":
+        raise ConfigError(f"record {record_id} failed ({sr.record.error}); a failed record cannot be gold")
+    errors = {(c.rule, tuple(c.cells)) for c in sr.record.checks if c.severity == "error"}
+    if not errors:
+        return
+    declared = {(o["rule"], tuple(o["cells"])) for a in store.approvals(record_id)
+                if a["version"] == sr.version and a["override_reason"] for o in a["overridden"]}
+    missing = sorted(rule for rule, _ in errors - declared)
+    if missing or sr.review_status != "approved":
+        raise ConfigError(f"record {record_id} still has error checks not declared as the report's own source "
+                          f"errors ({', '.join(missing) or 'not approved'}); correct them in review, or approve "
+                          "it with an override reason saying the report itself is inconsistent, then promote")
+
+
 def promote_record(store: Store, record_id: int, dataset_dir: Path, name: str | None = None,
                    overwrite: bool = False) -> dict:
-    """Write the case files and its manifest entry; returns the entry."""
+    """Write the case files and its manifest entry; returns the entry. Refuses a record whose
+    remaining errors are not declared source errors (:func:`declared_source_errors`)."""
+    declared_source_errors(store, record_id)
     sr = store.get(record_id)
     name = name or case_name(record_id, sr.sha256)
     content, suffix, fmt = document_bytes(store, sr.sha256)

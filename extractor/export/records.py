@@ -61,7 +61,7 @@ def write_jsonl(items: Iterable[tuple[StoredRecord, list[str]]], out: IO[bytes])
 
 
 def write_flat_csv(items: Iterable[tuple[StoredRecord, list[str]]], out: IO[bytes]) -> int:
-    from extractor.export.csv import RULE_SEPARATOR, open_target
+    from extractor.export.csv import RULE_SEPARATOR, open_target, safe_row
 
     n = 0
     with open_target(out) as text:
@@ -70,7 +70,7 @@ def write_flat_csv(items: Iterable[tuple[StoredRecord, list[str]]], out: IO[byte
         for sr, corrected in items:
             row = flat_row(sr, corrected)
             row["corrected_fields"] = RULE_SEPARATOR.join(corrected)
-            writer.writerow(row)
+            writer.writerow(safe_row(row))
             n += 1
     return n
 

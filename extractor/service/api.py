@@ -5,16 +5,26 @@ from __future__ import annotations
 import hashlib
 import io
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Header, Query, Request, UploadFile
-from fastapi.responses import FileResponse, Response
+from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from extractor.export.records import MEDIA_TYPES, export_store
+from extractor.service.auth import presented_token, token_matches
 from extractor.service.errors import ApiError, too_large_message
-from extractor.service.review import apply_changes, extract_upload, live_check, recheck
+from extractor.service.review import (
+    MAX_REASON,
+    apply_changes,
+    approval_override,
+    extract_upload,
+    live_check,
+    recheck,
+)
+from extractor.service.query import Page, RecordQuery
+from extractor.store import VersionConflict
 from extractor.service.views import document_text, filter_from, record_detail, record_summary
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -23,10 +33,12 @@ CHUNK = 256 * 1024
 
 
 class EditRequest(BaseModel):
-    expected_version: int = Field(description="the version you edited; 409 if someone saved since")
-    reason: str = Field(min_length=1, description="why the values change (kept in the audit log)")
-    changes: dict[str, Any] = Field(description="field path → new value (null or '' clears it)")
-    reviewer: str | None = None
+    expected_version: int = Field(ge=1, lt=2**62, description="the version you edited; 409 if someone saved since")
+    reason: str = Field(min_length=1, max_length=MAX_REASON,
+                        description="why the values change (kept in the audit log; at most 2000 characters)")
+    changes: dict[str, Any] = Field(min_length=1, description="field path → new value (null or '' clears it); "
+                                                              "at least one field")
+    reviewer: str | None = Field(None, max_length=200)
 
 
 class CheckRequest(BaseModel):
@@ -34,8 +46,12 @@ class CheckRequest(BaseModel):
 
 
 class ApproveRequest(BaseModel):
-    expected_version: int | None = None
-    reviewer: str | None = None
+    expected_version: int | None = Field(None, ge=1, lt=2**62)
+    reviewer: str | None = Field(None, max_length=200)
+    override_reason: str | None = Field(
+        None, max_length=MAX_REASON,
+        description="required when the record still has error-level checks: why they are the "
+                    "report's own errors (kept in the audit log; `promote` keeps them as source errors)")
 
 
 def state(request: Request):
@@ -48,6 +64,10 @@ def reviewer_of(given: str | None, header: str | None) -> str:
 
 @router.get("/health")
 def health(request: Request) -> dict:
+    """Says only "ok" to a caller without the token (when one is set)."""
+    token = state(request).settings.token
+    if token and not token_matches(presented_token(request)[0], token):
+        return {"ok": True}
     return {"ok": True, "records": state(request).store.count()}
 
 
@@ -85,23 +105,19 @@ def upload_record(request: Request, response: Response,
 
 
 @router.get("/records", summary="List and filter records")
-def list_records(request: Request, status: str | None = None, template: str | None = None,
-                 agency: str | None = None, year: int | None = None, rule: str | None = None,
-                 review: Literal["unreviewed", "corrected", "approved"] | None = None,
+def list_records(request: Request, query: Annotated[RecordQuery, Depends()],
                  order: Literal["risk", "id"] = "id", limit: int = Query(100, ge=1, le=1000),
-                 offset: int = Query(0, ge=0)) -> dict:
-    flt = filter_from(status, template, agency, year, rule, review)
-    items, total = state(request).store.list_records(flt, order=order, limit=limit, offset=offset)
+                 offset: int = Query(0, ge=0, lt=2**62)) -> dict:
+    items, total = state(request).store.list_records(query.to_filter(), order=order, limit=limit, offset=offset)
     return {"items": [record_summary(sr) for sr in items], "total": total, "limit": limit, "offset": offset}
 
 
 @router.get("/queue", summary="Records awaiting review, riskiest first")
-def queue(request: Request, status: str | None = None, template: str | None = None,
-          agency: str | None = None, year: int | None = None, rule: str | None = None,
-          limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict:
-    flt = filter_from(status, template, agency, year, rule, pending_only=True)
-    items, total = state(request).store.list_records(flt, order="risk", limit=limit, offset=offset)
-    return {"items": [record_summary(sr) for sr in items], "total": total, "limit": limit, "offset": offset}
+def queue(request: Request, query: Annotated[RecordQuery, Depends()], page: Annotated[Page, Depends()]) -> dict:
+    items, total = state(request).store.list_records(query.to_filter(pending_only=True), order="risk",
+                                                     limit=page.limit, offset=page.offset)
+    return {"items": [record_summary(sr) for sr in items], "total": total, "limit": page.limit,
+            "offset": page.offset}
 
 
 @router.get("/records/{record_id}", summary="A record with evidence, source text, equations and history")
@@ -118,14 +134,13 @@ def get_document(request: Request, record_id: int, text: bool = False) -> Respon
     if doc is None:
         raise ApiError(404, f"record {record_id} has no stored document")
     disposition = {"Content-Disposition": "attachment; filename*=UTF-8''" + _quote(doc.filename)}
-    if not text and doc.content is None and doc.path and Path(doc.path).is_file():
-        return FileResponse(doc.path, media_type="application/octet-stream", headers=disposition)
-    if text or doc.content is None:
+    content = None if text else st.store.original_bytes(sr.sha256)
+    if content is None:
         body = document_text(st.store, st.settings, sr.sha256)
         if body is None:
             raise ApiError(404, f"the document of record {record_id} is not available")
         return Response(body, media_type="text/plain; charset=utf-8")
-    return Response(doc.content, media_type="application/octet-stream", headers=disposition)
+    return Response(content, media_type="application/octet-stream", headers=disposition)
 
 
 def _quote(name: str) -> str:
@@ -147,6 +162,9 @@ def patch_record(request: Request, record_id: int, body: EditRequest,
     if not body.reason.strip():
         raise ApiError(422, "a reason is required for every correction", code="invalid_edit")
     edited, changes = apply_changes(sr.record, body.changes)
+    if not changes:
+        raise ApiError(422, "the changes leave every value as it is; nothing to save (send at least one "
+                            "field whose value differs)", code="invalid_edit")
     human = set(st.store.corrected_fields(record_id)) | {c.field for c in changes}
     text = document_text(st.store, st.settings, sr.sha256)
     checked = recheck(edited, text, human)
@@ -169,17 +187,22 @@ def approve_record(request: Request, record_id: int, body: ApproveRequest | None
                    x_reviewer: str | None = Header(None)) -> dict:
     body = body or ApproveRequest()
     st = state(request)
+    sr = st.store.get(record_id)
+    if body.expected_version is not None and body.expected_version != sr.version:
+        raise VersionConflict(f"record {record_id} is at version {sr.version}, not {body.expected_version}: "
+                              "someone else saved it since you opened it; reload it and check it again",
+                              current_version=sr.version)
+    reason, overridden = approval_override(sr.record, record_id, body.override_reason)
     st.store.approve(record_id, reviewer=reviewer_of(body.reviewer, x_reviewer),
-                     expected_version=body.expected_version)
+                     expected_version=body.expected_version or sr.version,
+                     override_reason=reason, overridden=overridden if reason else None)
     return record_summary(st.store.get(record_id))
 
 
 @router.get("/export", summary="Export records (corrected values) as jsonl, csv or parquet")
-async def export(request: Request, format: Literal["jsonl", "csv", "parquet"] = "jsonl",
-                 status: str | None = None, template: str | None = None, agency: str | None = None,
-                 year: int | None = None, rule: str | None = None,
-                 review: Literal["unreviewed", "corrected", "approved"] | None = None) -> Response:
-    flt = filter_from(status, template, agency, year, rule, review)
+async def export(request: Request, query: Annotated[RecordQuery, Depends()],
+                 format: Literal["jsonl", "csv", "parquet"] = "jsonl") -> Response:
+    flt = query.to_filter()
     buf = io.BytesIO()
     await run_in_threadpool(export_store, state(request).store, format, buf, flt)
     return Response(buf.getvalue(), media_type=MEDIA_TYPES[format],

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from extractor.service import api, pages
 from extractor.service.auth import TokenMiddleware
+from extractor.service.guard import GuardMiddleware
 from extractor.service.errors import error_body, install_error_handlers, too_large_message
 from extractor.settings import Settings
 from extractor.store import Store, open_store
@@ -40,6 +41,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.add_middleware(UploadLimitMiddleware, limit_mb=settings.max_upload_mb)
     if settings.token:
         app.add_middleware(TokenMiddleware, token=settings.token)
+    app.add_middleware(GuardMiddleware, allowed_hosts=tuple(settings.allowed_hosts))  # outermost
     return app
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from extractor.errors import ConfigError, InputDocumentError, NianbaoError
-from extractor.service.review import InvalidEdit
+from extractor.service.review import ApprovalRefused, InvalidEdit
 from extractor.store import RecordNotFound, VersionConflict
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InvalidEdit)
     async def _edit(request: Request, exc: InvalidEdit):
         return respond(request, 422, "invalid_edit", str(exc))
+
+    @app.exception_handler(ApprovalRefused)
+    async def _approval(request: Request, exc: ApprovalRefused):
+        return respond(request, 422, "approval_refused", str(exc))
 
     @app.exception_handler(NianbaoError)
     async def _ours(request: Request, exc: NianbaoError):

@@ -2,14 +2,15 @@
 template is rendered with), which is what the tests and scripts read."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from extractor.export.records import FORMATS
 from extractor.service.auth import set_token_cookie, token_matches
+from extractor.service.query import Page, QueueQuery
 from extractor.service.views import filter_from, record_detail, record_summary
 from extractor.store import RISK_LABELS
 
@@ -23,20 +24,21 @@ def render(request: Request, name: str, context: dict, status: int = 200) -> HTM
     return request.app.state.templates.TemplateResponse(request, name, {"data": context}, status_code=status)
 
 
-def queue_context(request: Request, status, template, agency, year, rule, review, show_all, limit, offset) -> dict:
-    flt = filter_from(status, template, agency, year, rule, review, pending_only=not show_all and not review)
+def queue_context(request: Request, form: QueueQuery, page: Page) -> dict:
+    query = form.record_query()
+    flt = query.to_filter(pending_only=not form.all and not query.review)
+    limit, offset = page.limit, page.offset
     items, total = request.app.state.store.list_records(flt, order="risk", limit=limit, offset=offset)
-    filters = {"status": status, "template": template, "agency": agency, "year": year, "rule": rule,
-               "review": review, "all": show_all or None}
-    query = {k: v for k, v in filters.items() if v not in (None, "")}
-    page = lambda start: f"/queue?{urlencode({**query, 'offset': start, 'limit': limit})}"  # noqa: E731
+    filters = {**query.model_dump(), "all": form.all or None}
+    shown = {k: v for k, v in filters.items() if v not in (None, "")}
+    at = lambda start: f"/queue?{urlencode({**shown, 'offset': start, 'limit': limit})}"  # noqa: E731
     return {
-        "prev_page": page(max(0, offset - limit)) if offset > 0 else None,
-        "next_page": page(offset + limit) if offset + limit < total else None,
+        "prev_page": at(max(0, offset - limit)) if offset > 0 else None,
+        "next_page": at(offset + limit) if offset + limit < total else None,
         "items": [record_summary(sr) for sr in items],
         "total": total, "limit": limit, "offset": offset,
         "filters": filters,
-        "query": urlencode(query),
+        "query": urlencode(shown),
         "choices": {"status": STATUSES, "template": TEMPLATES, "review": REVIEWS,
                     "risk": list(RISK_LABELS.values()), "export": FORMATS},
     }
@@ -47,26 +49,14 @@ def home() -> RedirectResponse:
     return RedirectResponse("/queue", status_code=303)
 
 
-def _queue(request: Request, as_json: bool, status, template, agency, year, rule, review, show_all, limit, offset):
-    ctx = queue_context(request, status, template, agency, year, rule, review, show_all, limit, offset)
-    return JSONResponse(ctx) if as_json else render(request, "queue.html", ctx)
-
-
 @router.get("/queue.json")
-def queue_json(request: Request, status: str | None = None, template: str | None = None,
-               agency: str | None = None, year: int | None = None, rule: str | None = None,
-               review: Literal["unreviewed", "corrected", "approved", ""] | None = None,
-               all: bool = False, limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0)):
-    return _queue(request, True, status, template, agency, year, rule, review, all, limit, offset)
+def queue_json(request: Request, form: Annotated[QueueQuery, Depends()], page: Annotated[Page, Depends()]):
+    return JSONResponse(queue_context(request, form, page))
 
 
 @router.get("/queue")
-def queue_page(request: Request, status: str | None = None, template: str | None = None,
-               agency: str | None = None, year: str | None = None, rule: str | None = None,
-               review: Literal["unreviewed", "corrected", "approved", ""] | None = None,
-               all: bool = False, limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0)):
-    year_int = int(year) if year and year.strip().isdigit() else None
-    return _queue(request, False, status, template, agency, year_int, rule, review, all, limit, offset)
+def queue_page(request: Request, form: Annotated[QueueQuery, Depends()], page: Annotated[Page, Depends()]):
+    return render(request, "queue.html", queue_context(request, form, page))
 
 
 @router.get("/records/{record_id}.json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from schemas.template import (
     PROACTIVE_DOC_ROWS,
     PROACTIVE_SINGLE_ROWS,
     REQUEST_ROWS,
+    SUMMARY_CELLS,
     SUMMARY_FIELDS,
     table_fields,
 )
@@ -50,46 +52,134 @@ def editable_fields() -> dict[str, str]:
     return kinds
 
 
+MAX_INT = 10**12          # a count on the national form is below 10¹²
+MAX_DECIMAL = Decimal(10**12)
+LIMITS = {"agency": 200}  # characters
+MAX_REASON = 2000
+YEARS = (1990, 2100)
+
+
+def _number_text(path: str, raw: Any) -> Decimal:
+    """A submitted number as an exact Decimal (never through float); refuses NaN/Infinity."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
+        raise InvalidEdit(f"{path}: {raw!r} is not a number; send digits (leave the cell empty for null)")
+    text = str(raw).strip().replace(",", "").replace("，", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise InvalidEdit(f"{path}: {raw!r} is not a number (leave the cell empty for null)") from None
+    if not number.is_finite():
+        raise InvalidEdit(f"{path}: {raw!r} is not a finite number; send digits such as 12 or 3.5")
+    return number
+
+
 def parse_value(path: str, raw: Any, kind: str) -> Any:
-    """A submitted value as the record stores it; ``""``/None clears the field (null)."""
+    """A submitted value as the record stores it; ``""``/None clears the field (null). Numbers are
+    parsed exactly and must lie in the form's range: counts 0 ≤ n < 10¹², amounts ≥ 0, year
+    1990–2100; agency at most 200 characters."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if kind == "text":
-        return str(raw).strip()
-    text = str(raw).strip().replace(",", "").replace("，", "")
-    try:
-        number = float(text)
-    except ValueError:
-        raise InvalidEdit(f"{path}: {raw!r} is not a number (leave the cell empty for null)") from None
-    if kind == "int":
-        if number != int(number):
-            raise InvalidEdit(f"{path}: {raw!r} must be a whole number")
-        return int(number)
-    return number
+        text = str(raw).strip()
+        limit = LIMITS.get(path, 2000)
+        if len(text) > limit:
+            raise InvalidEdit(f"{path}: at most {limit} characters allowed (got {len(text)})")
+        return text
+    number = _number_text(path, raw)
+    if kind == "decimal":
+        if not 0 <= number < MAX_DECIMAL:
+            raise InvalidEdit(f"{path}: {raw!r} is out of range; amounts are ≥ 0 and below 10¹²")
+        return float(number)
+    if number != number.to_integral_value():
+        raise InvalidEdit(f"{path}: {raw!r} must be a whole number")
+    value = int(number)
+    if path == "year":
+        if not YEARS[0] <= value <= YEARS[1]:
+            raise InvalidEdit(f"year: {raw!r} is out of range; a report year is {YEARS[0]}–{YEARS[1]}")
+    elif not 0 <= value < MAX_INT:
+        raise InvalidEdit(f"{path}: {raw!r} is out of range; counts are whole numbers 0 ≤ n < 10¹²")
+    return value
+
+
+def derived_summary(data: dict | Record) -> dict[str, Any]:
+    """Summary path → the value its table cells (``SUMMARY_CELLS``) give, for the fields whose
+    cells are all read; those fields follow the tables and are not edited by hand."""
+    out = {}
+    for key, cells in SUMMARY_CELLS.items():
+        values = [get_path(data, c) for c in cells]
+        if values and all(v is not None for v in values):
+            out[f"summary.{key}"] = sum(values)
+    return out
 
 
 def apply_changes(record: Record, changes: dict[str, Any]) -> tuple[Record, list[Change]]:
     """A new record with ``changes`` (field path → value) applied, and the fields that changed.
-    Evidence of a changed field is kept (it shows where the value was read) but marked ``human``."""
+    Summary figures restating table cells are re-derived from them (and listed as changed when
+    they move). Evidence of a changed field is kept (it shows where the value was read) but
+    marked ``human``."""
     kinds = editable_fields()
     data = record.model_dump()
     done: list[Change] = []
+    parsed = {}
     for path, raw in changes.items():
         if path not in kinds:
             raise InvalidEdit(f"{path} is not an editable field (table cells, summary.*, agency, year)")
-        new = parse_value(path, raw, kinds[path])
-        old = get_path(data, path)
-        if old == new and type(old) is type(new):
-            continue
-        set_path(data, path, new)
-        done.append(Change(path, old, new))
-        span = data["evidence"].get(path)
-        if span is not None:
-            span["method"] = "human"
+        parsed[path] = parse_value(path, raw, kinds[path])
+    summaries = {f"summary.{k}" for k in SUMMARY_CELLS}
+    for path, new in parsed.items():
+        if path not in summaries:
+            _set(data, path, new, done)
+    touched = {c.field for c in done}
+    derived = {p: v for p, v in derived_summary(data).items()
+               if touched & set(SUMMARY_CELLS[p.split(".", 1)[1]]) or p in parsed}
+    for path, new in parsed.items():
+        if path in summaries and path not in derived:
+            _set(data, path, new, done)
+        elif path in derived and new != derived[path]:
+            cells = " + ".join(SUMMARY_CELLS[path.split(".", 1)[1]])
+            raise InvalidEdit(f"{path} is derived from the tables ({cells} = {derived[path]}); "
+                              "correct those cells instead")
+    for path, value in derived.items():
+        _set(data, path, value, done)
     try:
         return Record.model_validate(data), done
     except ValidationError as exc:
         raise InvalidEdit(f"the edited record is not valid: {exc}") from exc
+
+
+def _set(data: dict, path: str, new: Any, done: list[Change]) -> None:
+    old = get_path(data, path)
+    if old == new and type(old) is type(new):
+        return
+    set_path(data, path, new)
+    done.append(Change(path, old, new))
+    span = data["evidence"].get(path)
+    if span is not None:
+        span["method"] = "human"
+
+
+class ApprovalRefused(NianbaoError):
+    """A record that may not be approved as it stands (failed, or errors without an override)."""
+
+
+def approval_override(record: Record, record_id: int, override_reason: str | None) -> tuple[str | None, list[dict]]:
+    """Whether ``record`` may be approved: never when ``failed``; with error-level checks only
+    with an override reason (the reviewer declares them the report's own source errors).
+    Returns the reason to record and the overridden checks."""
+    if record.status == "failed":
+        raise ApprovalRefused(f"record {record_id} failed ({record.error or 'no data was read'}); a failed "
+                              "record cannot be approved: fix or re-upload the document")
+    errors = [{"rule": c.rule, "cells": list(c.cells), "message": c.message}
+              for c in record.checks if c.severity == "error"]
+    reason = (override_reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise ApprovalRefused(f"override_reason: at most {MAX_REASON} characters allowed (got {len(reason)})")
+    if errors and not reason:
+        raise ApprovalRefused(
+            f"record {record_id} still has {len(errors)} error-level check(s) "
+            f"({', '.join(sorted({e['rule'] for e in errors}))}); correct the values, or approve with an "
+            "override_reason saying why they are the report's own errors (kept in the audit log)")
+    return (reason or None) if errors else None, errors
 
 
 def recheck(record: Record, text: str | None, human_fields: set[str]) -> Record:
@@ -117,6 +207,7 @@ def live_check(record: Record) -> dict:
         "equations": equations,
         "violated_cells": violated_cells(equations, checks),
         "errors": sum(c.severity == "error" for c in checks),
+        "derived": {p: _fmt(v) for p, v in derived_summary(record).items()},
     }
 
 
@@ -216,9 +307,15 @@ def appeals_layout(record: Record, marks) -> dict:
 
 
 def summary_layout(record: Record, marks) -> dict:
-    return {"key": "summary", "title": "综合指标 (summary)",
-            "rows": [{"label": s.text, "cells": [cell(record, f"summary.{s.key}", marks)]}
-                     for s in SUMMARY_FIELDS]}
+    """The summary figures; those the tables decide are shown as derived (read-only, with the
+    cells they sum) and follow the cells as the reviewer edits them."""
+    derived = derived_summary(record)
+    rows = []
+    for s in SUMMARY_FIELDS:
+        c = cell(record, f"summary.{s.key}", marks)
+        c["derived"] = " + ".join(s.cells) if c["path"] in derived else None
+        rows.append({"label": s.text, "cells": [c]})
+    return {"key": "summary", "title": "综合指标 (summary)", "rows": rows}
 
 
 def table_layout(record: Record, violated: list[str], corrected: list[str]) -> dict:

@@ -50,15 +50,13 @@ def document_text(store: Store, settings: Settings, sha256: str) -> str | None:
     if doc.text is not None:
         return doc.text
     from extractor.errors import InputDocumentError
-    from extractor.ingest import ingest_bytes, ingest_file
+    from extractor.ingest import ingest_bytes
 
+    content = store.original_bytes(sha256)  # the stored bytes; a changed source file is not read
+    if content is None:
+        return None
     try:
-        if doc.content is not None:
-            text = ingest_bytes(doc.content, Path(doc.filename), settings).text
-        elif doc.path:
-            text = ingest_file(Path(doc.path), settings).text
-        else:
-            return None
+        text = ingest_bytes(content, Path(doc.filename), settings).text
     except (InputDocumentError, OSError) as exc:
         log.info("no text for %s: %s", sha256, exc)
         return None
@@ -93,7 +91,8 @@ def record_detail(store: Store, settings: Settings, record_id: int, flt: RecordF
         "violated_cells": checked["violated_cells"],
         "checks": [c.model_dump() for c in record.checks],
         "corrected_fields": corrected,
-        "history": {"versions": store.versions(record_id), "corrections": store.corrections(record_id)},
+        "history": {"versions": store.versions(record_id), "corrections": store.corrections(record_id),
+                    "approvals": store.approvals(record_id)},
         "prev_id": prev_id,
         "next_id": next_id,
     }

@@ -3,6 +3,9 @@ SQLite (``<data_dir>/nianbao.db``, WAL) or any SQLAlchemy URL (``NIANBAO_DATABAS
 PostgreSQL)."""
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from sqlalchemy import create_engine, event
 
 from extractor.errors import ConfigError
@@ -29,9 +32,34 @@ def database_url(settings: Settings) -> str:
     return f"sqlite:///{settings.data_dir / 'nianbao.db'}"
 
 
+def check_sqlite_file(path: Path) -> None:
+    """Refuse a database file that exists but is empty or fails SQLite's quick_check: it is never
+    silently replaced by a new empty store."""
+    if not path.exists():
+        return
+    if path.stat().st_size == 0:
+        raise ConfigError(f"the store {path} is an empty (0-byte) file, not a database; restore it from a "
+                          "backup, or move it away to start a new store")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(f"the store {path} is not a readable SQLite database ({exc}); restore it from a "
+                          "backup, or move it away to start a new store") from exc
+    if result != ["ok"]:
+        raise ConfigError(f"the store {path} is corrupt (integrity check: {'; '.join(result[:3])}); restore it "
+                          "from a backup, or move it away to start a new store")
+
+
 def open_store(settings: Settings) -> Store:
-    """Open (creating if needed) the store these settings point at."""
+    """Open (creating if needed) the store these settings point at; an empty or corrupt SQLite
+    file is refused (``ConfigError``)."""
     url = database_url(settings)
+    if not settings.database_url:
+        check_sqlite_file(settings.data_dir / "nianbao.db")
     try:
         engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     except Exception as exc:  # bad URL, missing driver

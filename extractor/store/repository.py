@@ -5,6 +5,7 @@ Every write is one transaction. Records are unique per (document sha256, extract
 batch killed half-way and run again stores each document exactly once."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -19,10 +20,13 @@ from sqlalchemy.exc import IntegrityError
 
 from extractor.errors import NianbaoError
 from extractor.store.risk import RISK_LABELS, risk_of
-from extractor.store.tables import corrections, documents, metadata, record_versions, records
+from extractor.store.tables import approvals, corrections, documents, metadata, record_versions, records
 from schemas import Record
 
 log = logging.getLogger(__name__)
+
+
+MAX_ID = 2**63  # ids are 64-bit integers in every database the store runs on
 
 
 class RecordNotFound(NianbaoError):
@@ -96,6 +100,25 @@ def source_location(path: str) -> str:
         return str(Path(path).resolve()) if Path(path).exists() else path
     except OSError:
         return path
+
+
+CHUNK = 1 << 20
+
+
+def read_verified(path: Path, sha256: str, size: int | None) -> bytes | None:
+    """The bytes of a regular file at ``path`` if they hash to ``sha256`` (read in chunks, never
+    past the recorded size); None if it is gone, not a regular file, or changed."""
+    try:
+        if path.is_symlink() or not path.is_file() or (size is not None and path.stat().st_size != size):
+            return None
+        digest, parts = hashlib.sha256(), []
+        with open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+                parts.append(chunk)
+    except OSError:
+        return None
+    return b"".join(parts) if digest.hexdigest() == sha256 else None
 
 
 def now() -> datetime:
@@ -194,6 +217,25 @@ class Store:
                 values["content"] = content
             conn.execute(update(documents).where(documents.c.sha256 == sha).values(**values))
 
+    def original_bytes(self, sha256: str) -> bytes | None:
+        """The original bytes of a document: those stored, or — for a batch that kept only the
+        path — the file at that path if its bytes still hash to ``sha256``, which are then stored
+        (so the path is never read again). A path whose file changed is forgotten."""
+        doc = self.get_document(sha256)
+        if doc is None:
+            return None
+        if doc.content is not None:
+            return doc.content
+        if not doc.path:
+            return None
+        data = read_verified(Path(doc.path), sha256, doc.size)
+        with self._write() as conn:
+            values = {"content": data} if data is not None else {"path": None}
+            conn.execute(update(documents).where(documents.c.sha256 == sha256).values(**values))
+        if data is None:
+            log.warning("%s no longer holds the document %s; it will not be read again", doc.path, sha256[:12])
+        return data
+
     def set_document_text(self, sha256: str, text: str) -> None:
         with self._write() as conn:
             conn.execute(update(documents).where(documents.c.sha256 == sha256).values(text=text))
@@ -225,17 +267,35 @@ class Store:
                     for c in changes])
         return self.get(record_id)
 
-    def approve(self, record_id: int, *, reviewer: str, expected_version: int | None = None) -> StoredRecord:
-        """Mark a record approved (optionally only if it is still at ``expected_version``)."""
+    def approve(self, record_id: int, *, reviewer: str, expected_version: int | None = None,
+                override_reason: str | None = None, overridden: list[dict] | None = None) -> StoredRecord:
+        """Mark a record approved (optionally only if it is still at ``expected_version``) and
+        append the approval to the audit log, with the override reason and the error checks it
+        overrides when there are any."""
+        stamp = now()
         with self._write() as conn:
             cond = [records.c.id == record_id]
             if expected_version is not None:
                 cond.append(records.c.version == expected_version)
             result = conn.execute(update(records).where(and_(*cond)).values(
-                review_status="approved", approved_by=reviewer, approved_at=now()))
+                review_status="approved", approved_by=reviewer, approved_at=stamp))
             if result.rowcount != 1:
                 self._raise_missing_or_conflict(conn, record_id, expected_version)
+            version = conn.execute(select(records.c.version).where(records.c.id == record_id)).scalar()
+            conn.execute(insert(approvals).values(
+                record_id=record_id, version=version, reviewer=reviewer, override_reason=override_reason,
+                overridden=json.dumps(overridden, ensure_ascii=False) if overridden else None,
+                created_at=stamp))
         return self.get(record_id)
+
+    def approvals(self, record_id: int) -> list[dict]:
+        """The approval audit of a record, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(approvals).where(approvals.c.record_id == record_id)
+                                .order_by(approvals.c.id)).all()
+        return [{"version": r.version, "reviewer": r.reviewer, "override_reason": r.override_reason,
+                 "overridden": json.loads(r.overridden) if r.overridden else [],
+                 "created_at": _iso(r.created_at)} for r in rows]
 
     @staticmethod
     def _raise_missing_or_conflict(conn, record_id: int, expected_version: int | None):
@@ -249,6 +309,8 @@ class Store:
 
     # -- reads -------------------------------------------------------------------------------
     def get(self, record_id: int) -> StoredRecord:
+        if not 0 < record_id < MAX_ID:  # not a stored record, and not a database integer either
+            raise RecordNotFound(f"no record {record_id} (record ids are 1 to {MAX_ID - 1})")
         with self.engine.connect() as conn:
             row = conn.execute(select(records).where(records.c.id == record_id)).first()
         if row is None:

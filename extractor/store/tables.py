@@ -6,6 +6,8 @@
   columns the queue filters and orders on copied out of the JSON.
 * ``record_versions``: every version of every record (version 1 is what the extractor produced).
 * ``corrections``: append-only audit of reviewer edits: field, old, new, who, when, why.
+* ``approvals``: append-only audit of approvals, with the override reason and the error checks
+  a reviewer declared the report's own (source errors) when approving a record that has them.
 """
 from __future__ import annotations
 
@@ -85,5 +87,19 @@ corrections = Table(
     Column("new", Text),  # JSON
     Column("reviewer", Text, nullable=False),
     Column("reason", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),  # the version that was approved
+    Column("reviewer", Text, nullable=False),
+    # set when the version still had error-level checks: why the reviewer approved anyway (the
+    # errors are the report's own), and those checks as JSON [{"rule", "cells", "message"}]
+    Column("override_reason", Text),
+    Column("overridden", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )

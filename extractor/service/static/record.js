@@ -48,7 +48,26 @@
     source.scrollTop = Math.max(0, mark.offsetTop - source.clientHeight / 2);
   }
 
-  function inputs() { return Array.from(document.querySelectorAll("input.cell-input")); }
+  function inputs() { return Array.from(document.querySelectorAll("input.cell-input:not([readonly])")); }
+  function dirty() { return Object.keys(changes()).length > 0; }
+  let leaving = false;  // the reviewer already confirmed leaving with unsaved edits
+  const UNSAVED = "You have unsaved edits on this record. Leave and lose them?";
+  function go(url) {
+    if (dirty() && !window.confirm(UNSAVED)) return;
+    leaving = true;
+    window.location.href = url;
+  }
+  window.addEventListener("beforeunload", (ev) => {
+    if (leaving || !dirty()) return;
+    ev.preventDefault();
+    ev.returnValue = UNSAVED;
+  });
+  document.addEventListener("click", (ev) => {
+    const a = ev.target.closest("a[href]");
+    if (!a || a.target || ev.ctrlKey || ev.metaKey || ev.shiftKey || !dirty()) return;
+    ev.preventDefault();
+    go(a.href);
+  });
 
   function changes() {
     const out = {};
@@ -97,6 +116,10 @@
     const res = await nianbao.api("POST", "/api/records/" + payload.id + "/check", {changes: changes()});
     if (!res.ok) { say(nianbao.errorText(res.data, res.status), "error"); return; }
     markCells(res.data.violated_cells);
+    for (const box of document.querySelectorAll("input.cell-input[readonly]")) {
+      const value = res.data.derived[box.dataset.path];
+      if (value !== undefined) box.value = value;  // summary figures follow their table cells
+    }
     renderEquations(res.data.equations);
     say(res.data.errors ? res.data.errors + " error(s) after your edits" : "all equations hold", res.data.errors ? "warn" : "ok");
   }
@@ -112,14 +135,23 @@
     if (!res.ok) { say(nianbao.errorText(res.data, res.status), "error"); return; }
     version = res.data.version;
     say("saved version " + version, "ok");
+    leaving = true;
     window.location.reload();
   }
 
   async function approve() {
-    if (Object.keys(changes()).length) { say("save or undo your edits before approving", "error"); return; }
-    const res = await nianbao.api("POST", "/api/records/" + payload.id + "/approve",
-      {expected_version: version, reviewer: nianbao.reviewer()});
+    if (dirty()) { say("save or undo your edits before approving", "error"); return; }
+    if (payload.status === "failed") { say("a failed record cannot be approved", "error"); return; }
+    const body = {expected_version: version, reviewer: nianbao.reviewer()};
+    if (payload.n_errors) {
+      const why = window.prompt("This record still has " + payload.n_errors + " error(s). Approve anyway only " +
+                                "if they are the report's own errors — say why (kept in the audit log):");
+      if (!why || !why.trim()) { say("not approved: an override needs a reason", "warn"); return; }
+      body.override_reason = why.trim();
+    }
+    const res = await nianbao.api("POST", "/api/records/" + payload.id + "/approve", body);
     if (!res.ok) { say(nianbao.errorText(res.data, res.status), "error"); return; }
+    leaving = true;
     window.location.href = payload.next_id ? "/records/" + payload.next_id : "/queue";
   }
 
@@ -146,8 +178,8 @@
     if ((ev.ctrlKey || ev.metaKey) && ev.key === "s") { ev.preventDefault(); save(); return; }
     if (typing) { if (ev.key === "Escape") ev.target.blur(); return; }
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    if (ev.key === "j" && payload.next_id) window.location.href = "/records/" + payload.next_id;
-    else if (ev.key === "k" && payload.prev_id) window.location.href = "/records/" + payload.prev_id;
+    if (ev.key === "j" && payload.next_id) go("/records/" + payload.next_id);
+    else if (ev.key === "k" && payload.prev_id) go("/records/" + payload.prev_id);
     else if (ev.key === "a") approve();
     else if (ev.key === "s") save();
   });
