@@ -14,7 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from extractor.locate.labels import best_match, normalize_label
+from extractor.read.decode import RowRun, decode_row, decode_table, digits_of, row_relations
 from schemas.grammar import fold, is_value
+from schemas.template import (APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, PROACTIVE_DOC_COLUMNS,
+                              PROACTIVE_DOC_ROWS, PROACTIVE_SINGLE_ROWS, REQUEST_ROWS, equations)
 
 _TOKEN = re.compile(r"\S+")
 _MD_SEPARATOR = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|)+(?:\s*:?-{3,}:?\s*)?")
@@ -49,8 +53,13 @@ def split_rows(text: str, offset: int = 0) -> list[Row]:
     lines = _lines(text, offset)
     if _looks_like_cell_blocks(lines):
         return _block_rows(lines)
-    return [row for i, line in enumerate(lines)
-            if not _PAGE_MARK.match(line.text) and (row := _line_row(line, i)).cells]
+    out: list[Row] = []
+    for i, line in enumerate(lines):
+        if _PAGE_MARK.match(line.text):
+            continue
+        runs = _run_rows(line, i) if _RUN_HINT.search(line.text) and "\t" not in line.text else None
+        out.extend(runs if runs is not None else [row for row in [_line_row(line, i)] if row.cells])
+    return out
 
 
 def _lines(text: str, offset: int) -> list[Cell]:
@@ -177,3 +186,89 @@ def _text_row(line: Cell, index: int) -> Row:
     cells.extend(tokens[k:])
     return Row(tuple(cells), index)
 
+
+
+# ---- run-together rows (crawler text dumps: a whole table on one line) ----------------------
+_RUN = re.compile(r"[0-9\uff10-\uff19](?:[ \u3000]*[0-9\uff10-\uff19])*")
+_RUN_HINT = re.compile(r"[\u4e00-\u9fff）)][ \u3000]*[0-9\uff10-\uff19]{7}")
+_NUMBERED = re.compile(r"^\s*(\d{1,2})[.、．]")
+_FUSE = ".、．"
+_SENTENCE_END = re.compile(r"[。；;！？]")
+_LABEL_TAIL = 120
+
+
+def _row_shape(chunk: str) -> tuple[str, tuple[str, ...]] | None:
+    """The template row a label chunk names (field prefix, cell paths), or None. Only the chunk's
+    last clause counts (a label stands right before its cells; prose sentences end in 。；)."""
+    norm = normalize_label(_SENTENCE_END.split(chunk)[-1][-_LABEL_TAIL:])
+    if all(any(k in norm for k in g.keywords) for g in APPEAL_GROUPS):
+        return "appeals", tuple(f"appeals.{g.key}.{c.key}" for g in APPEAL_GROUPS for c in APPEAL_COLUMNS)
+    lab = best_match(REQUEST_ROWS, norm)
+    if lab is not None:
+        return f"requests.{lab.key}", tuple(f"requests.{lab.key}.{c.key}" for c in APPLICANT_COLUMNS)
+    lab = best_match(PROACTIVE_DOC_ROWS, norm)
+    if lab is not None:
+        return f"proactive.{lab.key}", tuple(f"proactive.{lab.key}.{c.key}" for c in PROACTIVE_DOC_COLUMNS)
+    lab = best_match(PROACTIVE_SINGLE_ROWS, norm)
+    return (f"proactive.{lab.key}", (f"proactive.{lab.key}",)) if lab is not None else None
+
+
+def _label_number(chunk: str) -> str:
+    """The numbering of the template label a chunk names ('6' for 6.属于四类过程性信息)."""
+    norm = normalize_label(chunk)
+    lab = best_match(REQUEST_ROWS, norm)
+    m = _NUMBERED.match(lab.text) if lab is not None else None
+    return m.group(1) if m else ""
+
+
+def _run_rows(line: Cell, index: int) -> list[Row] | None:
+    """Rows of a line holding several template rows, each a label and its cells run together;
+    None when the line is not such a line (it is then read as a text row)."""
+    text, base = line.text, line.start
+    runs = list(_RUN.finditer(text))
+    found: list[tuple[Cell, tuple[str, ...], Cell]] = []
+    prev = 0
+    for k, m in enumerate(runs):
+        chunk = text[prev:m.start()]
+        shape = _row_shape(chunk) if chunk.strip() else None
+        end = m.end()
+        if shape is not None and end < len(text) and text[end] in _FUSE:
+            nxt = text[end + 1: runs[k + 1].start() if k + 1 < len(runs) else len(text)]
+            num = _label_number(nxt) or text[end - 1]
+            if m.group().endswith(num) and len(m.group()) > len(num):
+                end -= len(num)
+        if shape is not None:
+            found.append((_trimmed(chunk, base + prev), shape[1], Cell(text[m.start():end], base + m.start(),
+                                                                      base + end)))
+        prev = end
+    if len(found) < 2:
+        return None
+    return _decoded_rows(found, index)
+
+
+def _decoded_rows(found: list[tuple[Cell, tuple[str, ...], Cell]], index: int) -> list[Row]:
+    eqs = equations("gov2021")
+    plain: dict[int, list[Cell]] = {}
+    runs: dict[int, RowRun] = {}
+    known: dict[str, float] = {}
+    for i, (_, paths, run) in enumerate(found):
+        tokens = [Cell(t.group(), run.start + t.start(), run.start + t.end()) for t in _TOKEN.finditer(run.text)]
+        if len(tokens) == len(paths) and all(t.text == "0" or not t.text.startswith("0") for t in tokens):
+            plain[i] = tokens
+            known.update((p, float(fold(t.text))) for p, t in zip(paths, tokens))
+        else:
+            res = decode_row(digits_of(run.text, run.start), len(paths), row_relations(paths, eqs))
+            runs[i] = RowRun(paths, res)
+    decode_table(list(runs.values()), known, eqs)
+    rows: list[Row] = []
+    for i, (label, paths, run) in enumerate(found):
+        cells = plain.get(i)
+        if cells is None and i in runs and len(runs[i].kept) == 1 and not runs[i].result.exhausted:
+            cells = [Cell(str(v), s, e) for v, (s, e) in zip(runs[i].kept[0].values, runs[i].kept[0].spans)]
+        if paths[0].startswith("appeals."):
+            rows.append(Row((label,), index))
+            if cells:
+                rows.append(Row(tuple(cells), index))
+        else:
+            rows.append(Row((label, *(cells or ())), index))
+    return rows
