@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from extractor.locate.labels import best_match, normalize_label
 from extractor.read.decode import RowRun, decode_row, decode_table, digits_of, row_relations
-from schemas.grammar import fold, is_value
+from schemas.grammar import UNITS, fold, is_value
 from schemas.template import (APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, PROACTIVE_DOC_COLUMNS,
                               PROACTIVE_DOC_ROWS, PROACTIVE_SINGLE_ROWS, REQUEST_ROWS, equations)
 
@@ -195,6 +195,7 @@ _NUMBERED = re.compile(r"^\s*(\d{1,2})[.、．]")
 _FUSE = ".、．"
 _SENTENCE_END = re.compile(r"[。；;！？]")
 _LABEL_TAIL = 120
+_MIN_RUN_ROWS = 6  # template rows a line must hold to be read as run-together tables
 
 
 def _row_shape(chunk: str) -> tuple[str, tuple[str, ...]] | None:
@@ -230,8 +231,9 @@ def _run_rows(line: Cell, index: int) -> list[Row] | None:
     prev = 0
     for k, m in enumerate(runs):
         chunk = text[prev:m.start()]
-        shape = _row_shape(chunk) if chunk.strip() else None
         end = m.end()
+        # a figure followed by its unit is prose ("55条"), not a row of cells
+        shape = _row_shape(chunk) if chunk.strip() and not text.startswith(UNITS, end) else None
         if shape is not None and end < len(text) and text[end] in _FUSE:
             nxt = text[end + 1: runs[k + 1].start() if k + 1 < len(runs) else len(text)]
             num = _label_number(nxt) or text[end - 1]
@@ -241,7 +243,7 @@ def _run_rows(line: Cell, index: int) -> list[Row] | None:
             found.append((_trimmed(chunk, base + prev), shape[1], Cell(text[m.start():end], base + m.start(),
                                                                       base + end)))
         prev = end
-    if len(found) < 2:
+    if len(found) < _MIN_RUN_ROWS:
         return None
     return _decoded_rows(found, index)
 
