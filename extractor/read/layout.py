@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from extractor.locate.labels import best_match, normalize_label
 from extractor.read.decode import RowRun, decode_row, decode_table, digits_of, row_relations
+from schemas import Check
 from schemas.grammar import UNITS, fold, is_value
 from schemas.template import (APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, PROACTIVE_DOC_COLUMNS,
                               PROACTIVE_DOC_ROWS, PROACTIVE_SINGLE_ROWS, REQUEST_ROWS, equations)
@@ -41,6 +42,7 @@ class Cell:
 class Row:
     cells: tuple[Cell, ...]
     line: int  # index of the row's first line in the region
+    notes: tuple[Check, ...] = ()  # what decoding run-together cells found (reader.decoded/ambiguous)
 
     @property
     def start(self) -> int:
@@ -239,6 +241,8 @@ def _run_rows(line: Cell, index: int) -> list[Row] | None:
             num = _label_number(nxt) or text[end - 1]
             if m.group().endswith(num) and len(m.group()) > len(num):
                 end -= len(num)
+            elif m.group() == num:  # the digits are the next label's own number, not cells
+                shape = None
         if shape is not None:
             found.append((_trimmed(chunk, base + prev), shape[1], Cell(text[m.start():end], base + m.start(),
                                                                       base + end)))
@@ -265,12 +269,35 @@ def _decoded_rows(found: list[tuple[Cell, tuple[str, ...], Cell]], index: int) -
     rows: list[Row] = []
     for i, (label, paths, run) in enumerate(found):
         cells = plain.get(i)
-        if cells is None and i in runs and len(runs[i].kept) == 1 and not runs[i].result.exhausted:
-            cells = [Cell(str(v), s, e) for v, (s, e) in zip(runs[i].kept[0].values, runs[i].kept[0].spans)]
+        notes: tuple[Check, ...] = ()
+        if i in runs:
+            cells, notes = _decoded_cells(runs[i], run)
         if paths[0].startswith("appeals."):
-            rows.append(Row((label,), index))
+            rows.append(Row((label,), index, notes))
             if cells:
                 rows.append(Row(tuple(cells), index))
         else:
-            rows.append(Row((label, *(cells or ())), index))
+            rows.append(Row((label, *(cells or ())), index, notes))
     return rows
+
+
+def _decoded_cells(r: RowRun, run: Cell) -> tuple[list[Cell] | None, tuple[Check, ...]]:
+    """The cells of a decoded row and the check saying how (one split) or why not (several)."""
+    prefix = r.paths[0].rsplit(".", 1)[0]
+    if len(r.kept) == 1 and not r.result.exhausted:
+        split = r.kept[0]
+        how = "the only grammatical split; it breaks the row's sum" if r.result.forced else \
+            "the only split that satisfies the template's equations"
+        note = Check(rule="reader.decoded", severity="info", cells=list(r.paths),
+                     message=f"{prefix}: run-together cells {run.text!r} read as "
+                             f"{'|'.join(map(str, split.values))} ({how})")
+        return [Cell(str(v), s, e) for v, (s, e) in zip(split.values, split.spans)], (note,)
+    if not r.kept and not r.result.exhausted:
+        return None, (Check(rule="reader.unplaced", severity="warning", cells=list(r.paths),
+                            message=f"{prefix}: no split of {run.text!r} into {len(r.paths)} cells "
+                                    "satisfies the template's equations; left null"),)
+    shown = "; ".join("|".join(map(str, s.values)) for s in r.kept[:8])
+    more = " (search bound reached: more may exist)" if r.result.exhausted else ""
+    return None, (Check(rule="reader.ambiguous", severity="warning", cells=list(r.paths),
+                        message=f"{prefix}: run-together cells {run.text!r} split several ways "
+                                f"({shown}){more}; left null — check the source"),)
