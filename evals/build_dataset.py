@@ -41,6 +41,11 @@ from schemas.template import equations
 REPO_ROOT = EVALS_DIR.parent
 SHARED_SEEDS = REPO_ROOT.parent / "shared" / "evalset"
 SHARED_EXTERNAL = REPO_ROOT.parent / "shared" / "evalset-external"
+# crawler text dumps with run-together cells, read in place: (stem, template, rules it violates)
+PUBLIC = {"pub-pt-gwh-2022": ("pt_gwh_2022", "gov2021", ()),
+          "pub-pt-hzs-2024": ("pt_hzs_2024", "gov2021", ("appeals.group_sum",)),
+          "pub-pt-zrz-2019": ("pt_zrz_2019", "gov2019", ()),
+          "pub-pt-zrz-2017": ("pt_zrz_2017", "legacy", ())}
 SEEDS = ("000_b3cbf005723c64d9", "001_b866f9b967b7ab9b", "002_80089ffcafa3ad57",
          "003_e296cff3f23d13d6", "004_0df43d9c0ca88a9d")
 EXTERNAL = {
@@ -191,6 +196,16 @@ def external_cases() -> list[dict]:
 
 
 # --- rendered ------------------------------------------------------------------------------------
+def public_cases() -> list[dict]:
+    """The labelled crawler dumps of ../shared/evalset-public, referenced in place, never copied."""
+    rel = Path("..", "..", "..", "shared", "evalset-public")
+    return [{"id": case_id, "doc": (rel / "docs" / f"{stem}.txt").as_posix(),
+             "gold": (rel / "gold" / f"{stem}.json").as_posix(), "layout": "crawler_txt",
+             "template": template, "tags": ["external", "real", "public", "run_together"],
+             "external": True, **({"source_error_rules": list(rules)} if rules else {})}
+            for case_id, (stem, template, rules) in PUBLIC.items()]
+
+
 def base_record(spec: Rendered, seeds: dict[str, dict]) -> dict:
     from evals import render
 
@@ -264,6 +279,7 @@ def build(out: Path) -> list[dict]:
     seeds = {stem: json.loads((out / "gold" / f"{stem}.json").read_text(encoding="utf-8"))
              for stem in SEEDS}
     cases += external_cases()
+    cases += public_cases()
     cases += [render_case(spec, seeds, out) for spec in RENDERED]
     cases += kept_cases(out / MANIFEST, {c["id"] for c in cases})
     manifest = {"version": 1,

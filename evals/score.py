@@ -103,6 +103,9 @@ def score_document(gold: dict, pred: dict | None) -> dict:
         "counts": counts,
         "exact": pred is not None and not wrong,
         "null_vs_zero": sum(w["kind"] == NULL_VS_ZERO for w in wrong.values()),
+        # a value given that differs from gold (as opposed to a gap: null where gold has one)
+        "wrong_values": sum(w["pred"] is not None and not path.startswith(METADATA)
+                            for path, w in wrong.items()),
         "wrong": wrong,
     }
 
@@ -189,6 +192,7 @@ def aggregate(docs: dict[str, dict]) -> dict[str, float | None]:
     metrics["summary.accuracy"] = ratio(*sum_counts(scored.values(), ("summary",)))
     metrics.update(metadata_metrics(scored))
     metrics["null_vs_zero.count"] = nvz
+    metrics["values.wrong"] = sum(d.get("wrong_values", 0) for d in scored.values())
     metrics["null_vs_zero.rate"] = ratio(nvz, cells_total + sum_counts(scored.values(), ("summary",))[1])
     metrics.update(checker_metrics(scored))
     metrics.update(usage_metrics(scored))
@@ -200,6 +204,6 @@ def metric_direction(name: str) -> int | None:
     if name.startswith(("llm.", "time.")) or name in ("documents", "fields.scored",
                                                           "null_vs_zero.count"):
         return None
-    if name in ("null_vs_zero.rate", "checker.false_flag_rate", "documents.failed"):
+    if name in ("null_vs_zero.rate", "checker.false_flag_rate", "documents.failed", "values.wrong"):
         return -1
     return 1

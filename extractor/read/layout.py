@@ -15,7 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from schemas.grammar import fold, is_value
+from extractor.locate.labels import best_match, normalize_label
+from extractor.read.decode import RowRun, decode_row, decode_table, digits_of, row_relations
+from schemas import Check
+from schemas.grammar import UNITS, fold, is_value
+from schemas.template import (APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, PROACTIVE_DOC_COLUMNS,
+                              PROACTIVE_DOC_ROWS, PROACTIVE_SINGLE_ROWS, REQUEST_ROWS, equations)
 
 _TOKEN = re.compile(r"\S+")
 _MD_SEPARATOR = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|)+(?:\s*:?-{3,}:?\s*)?")
@@ -38,6 +43,7 @@ class Cell:
 class Row:
     cells: tuple[Cell, ...]
     line: int  # index of the row's first line in the region
+    notes: tuple[Check, ...] = ()  # what decoding run-together cells found (reader.decoded/ambiguous)
 
     @property
     def start(self) -> int:
@@ -54,8 +60,13 @@ def split_rows(text: str, offset: int = 0) -> list[Row]:
         return _block_rows(lines)
     if looks_like_cell_stream(lines):
         return stream_rows(lines)
-    return [row for i, line in enumerate(lines)
-            if not _PAGE_MARK.match(line.text) and (row := _line_row(line, i)).cells]
+    out: list[Row] = []
+    for i, line in enumerate(lines):
+        if _PAGE_MARK.match(line.text):
+            continue
+        runs = _run_rows(line, i) if _RUN_HINT.search(line.text) and "\t" not in line.text else None
+        out.extend(runs if runs is not None else [row for row in [_line_row(line, i)] if row.cells])
+    return out
 
 
 def _lines(text: str, offset: int) -> list[Cell]:
@@ -182,3 +193,116 @@ def _text_row(line: Cell, index: int) -> Row:
     cells.extend(tokens[k:])
     return Row(tuple(cells), index)
 
+
+
+# ---- run-together rows (crawler text dumps: a whole table on one line) ----------------------
+_RUN = re.compile(r"[0-9\uff10-\uff19](?:[ \u3000]*[0-9\uff10-\uff19])*")
+_RUN_HINT = re.compile(r"[\u4e00-\u9fff）)][ \u3000]*[0-9\uff10-\uff19]{7}")
+_NUMBERED = re.compile(r"^\s*(\d{1,2})[.、．]")
+_FUSE = ".、．"
+_SENTENCE_END = re.compile(r"[。；;！？]")
+_LABEL_TAIL = 120
+_MIN_RUN_ROWS = 6  # template rows a line must hold to be read as run-together tables
+
+
+def _row_shape(chunk: str) -> tuple[str, tuple[str, ...]] | None:
+    """The template row a label chunk names (field prefix, cell paths), or None. Only the chunk's
+    last clause counts (a label stands right before its cells; prose sentences end in 。；)."""
+    norm = normalize_label(_SENTENCE_END.split(chunk)[-1][-_LABEL_TAIL:])
+    if all(any(k in norm for k in g.keywords) for g in APPEAL_GROUPS):
+        return "appeals", tuple(f"appeals.{g.key}.{c.key}" for g in APPEAL_GROUPS for c in APPEAL_COLUMNS)
+    lab = best_match(REQUEST_ROWS, norm)
+    if lab is not None:
+        return f"requests.{lab.key}", tuple(f"requests.{lab.key}.{c.key}" for c in APPLICANT_COLUMNS)
+    lab = best_match(PROACTIVE_DOC_ROWS, norm)
+    if lab is not None:
+        return f"proactive.{lab.key}", tuple(f"proactive.{lab.key}.{c.key}" for c in PROACTIVE_DOC_COLUMNS)
+    lab = best_match(PROACTIVE_SINGLE_ROWS, norm)
+    return (f"proactive.{lab.key}", (f"proactive.{lab.key}",)) if lab is not None else None
+
+
+def _label_number(chunk: str) -> str:
+    """The numbering of the template label a chunk names ('6' for 6.属于四类过程性信息)."""
+    norm = normalize_label(chunk)
+    lab = best_match(REQUEST_ROWS, norm)
+    m = _NUMBERED.match(lab.text) if lab is not None else None
+    return m.group(1) if m else ""
+
+
+def _run_rows(line: Cell, index: int) -> list[Row] | None:
+    """Rows of a line holding several template rows, each a label and its cells run together;
+    None when the line is not such a line (it is then read as a text row)."""
+    text, base = line.text, line.start
+    runs = list(_RUN.finditer(text))
+    found: list[tuple[Cell, tuple[str, ...], Cell]] = []
+    prev = 0
+    for k, m in enumerate(runs):
+        chunk = text[prev:m.start()]
+        end = m.end()
+        # a figure followed by its unit is prose ("55条"), not a row of cells
+        shape = _row_shape(chunk) if chunk.strip() and not text.startswith(UNITS, end) else None
+        if shape is not None and end < len(text) and text[end] in _FUSE:
+            nxt = text[end + 1: runs[k + 1].start() if k + 1 < len(runs) else len(text)]
+            num = _label_number(nxt) or text[end - 1]
+            if m.group().endswith(num) and len(m.group()) > len(num):
+                end -= len(num)
+            elif m.group() == num:  # the digits are the next label's own number, not cells
+                shape = None
+        if shape is not None:
+            found.append((_trimmed(chunk, base + prev), shape[1], Cell(text[m.start():end], base + m.start(),
+                                                                      base + end)))
+        prev = end
+    if len(found) < _MIN_RUN_ROWS:
+        return None
+    return _decoded_rows(found, index)
+
+
+def _decoded_rows(found: list[tuple[Cell, tuple[str, ...], Cell]], index: int) -> list[Row]:
+    eqs = equations("gov2021")
+    plain: dict[int, list[Cell]] = {}
+    runs: dict[int, RowRun] = {}
+    known: dict[str, float] = {}
+    for i, (_, paths, run) in enumerate(found):
+        tokens = [Cell(t.group(), run.start + t.start(), run.start + t.end()) for t in _TOKEN.finditer(run.text)]
+        if len(tokens) == len(paths) and all(t.text == "0" or not t.text.startswith("0") for t in tokens):
+            plain[i] = tokens
+            known.update((p, float(fold(t.text))) for p, t in zip(paths, tokens))
+        else:
+            res = decode_row(digits_of(run.text, run.start), len(paths), row_relations(paths, eqs))
+            runs[i] = RowRun(paths, res)
+    decode_table(list(runs.values()), known, eqs)
+    rows: list[Row] = []
+    for i, (label, paths, run) in enumerate(found):
+        cells = plain.get(i)
+        notes: tuple[Check, ...] = ()
+        if i in runs:
+            cells, notes = _decoded_cells(runs[i], run)
+        if paths[0].startswith("appeals."):
+            rows.append(Row((label,), index, notes))
+            if cells:
+                rows.append(Row(tuple(cells), index))
+        else:
+            rows.append(Row((label, *(cells or ())), index, notes))
+    return rows
+
+
+def _decoded_cells(r: RowRun, run: Cell) -> tuple[list[Cell] | None, tuple[Check, ...]]:
+    """The cells of a decoded row and the check saying how (one split) or why not (several)."""
+    prefix = r.paths[0].rsplit(".", 1)[0]
+    if len(r.kept) == 1 and not r.result.exhausted:
+        split = r.kept[0]
+        how = "the only grammatical split; it breaks the row's sum" if r.result.forced else \
+            "the only split that satisfies the template's equations"
+        note = Check(rule="reader.decoded", severity="info", cells=list(r.paths),
+                     message=f"{prefix}: run-together cells {run.text!r} read as "
+                             f"{'|'.join(map(str, split.values))} ({how})")
+        return [Cell(str(v), s, e) for v, (s, e) in zip(split.values, split.spans)], (note,)
+    if not r.kept and not r.result.exhausted:
+        return None, (Check(rule="reader.unplaced", severity="warning", cells=list(r.paths),
+                            message=f"{prefix}: no split of {run.text!r} into {len(r.paths)} cells "
+                                    "satisfies the template's equations; left null"),)
+    shown = "; ".join("|".join(map(str, s.values)) for s in r.kept[:8])
+    more = " (search bound reached: more may exist)" if r.result.exhausted else ""
+    return None, (Check(rule="reader.ambiguous", severity="warning", cells=list(r.paths),
+                        message=f"{prefix}: run-together cells {run.text!r} split several ways "
+                                f"({shown}){more}; left null — check the source"),)

@@ -85,6 +85,7 @@ def read_document(doc: Document) -> Record:
     """Read one normalized document into a record (no checks yet)."""
     rows = label_rows(split_rows(doc.text))
     reading = Reading()
+    reading.notes.extend(note for r in rows for note in r.row.notes)  # run-together cells decoded
     req_span = read_requests(rows, reading)
     after = req_span[1] if req_span else 0
     appeals_found = read_appeals(rows[after:], reading)
