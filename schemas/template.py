@@ -166,6 +166,9 @@ TABLES: tuple[TableInfo, ...] = (
               ("行政复议",)),
 )
 TABLES_BY_KEY = {t.key: t for t in TABLES}
+# A row that opens 表四's grid: every word of the first tuple and one of the second.
+APPEALS_HEADER_ALL = ("行政复议",)
+APPEALS_HEADER_ANY = ("行政诉讼", "维持")
 # Section headings (normalised) that open each table.
 SECTION_HEADINGS = {t.key: t.headings for t in TABLES}
 

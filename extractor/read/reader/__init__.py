@@ -1,0 +1,54 @@
+"""The deterministic reader: the national tables read straight from the normalized text.
+
+It matches row labels against the template (schemas.template), takes the value cells that
+follow each label, and records the span of every value. A cell it cannot place stays null and
+is listed in ``needs_llm``.
+
+Modules by job: ``rows`` (label/value cells, placing a row under columns), ``requests`` (表三),
+``appeals`` (表四), ``proactive`` (表二), ``legacy`` (pre-2019 sheets), ``assemble`` (the record)."""
+from __future__ import annotations
+
+from extractor.locate.meta import find_year
+from extractor.locate.template import is_legacy_sheet, proactive_form
+from extractor.read.layout import split_rows
+from extractor.read.reader.appeals import read_appeals
+from extractor.read.reader.assemble import READER_VERSION, Found, assemble
+from extractor.read.reader.legacy import with_legacy
+from extractor.read.reader.proactive import read_proactive, read_proactive_2019
+from extractor.read.reader.requests import read_requests
+from extractor.read.reader.rows import Reading, label_rows
+from schemas import Document, Record
+
+__all__ = ["READER_VERSION", "read_document"]
+
+
+def read_document(doc: Document) -> Record:
+    """Read one normalized document into a record (no checks yet)."""
+    rows = label_rows(split_rows(doc.text))
+    reading = Reading()
+    reading.notes.extend(note for r in rows for note in r.row.notes)  # run-together cells decoded
+    req_span = read_requests(rows, reading)
+    after = req_span[1] if req_span else 0
+    appeals_found = read_appeals(rows[after:], reading)
+    before = req_span[0] if req_span else len(rows)
+    form = proactive_form(doc.text)
+    proactive_found = read_proactive(rows[:before], reading) if form != "gov2019" else False
+    template = _template(doc, form, req_span is not None or proactive_found, appeals_found)
+    record = assemble(doc, reading, Found(template, req_span is not None, appeals_found,
+                                          proactive_found and template == "gov2021"))
+    if template == "gov2019":
+        record = record.model_copy(update={"proactive_2019": read_proactive_2019(rows[:before])})
+    if template == "legacy":
+        record = with_legacy(record, rows)
+    return record
+
+
+def _template(doc: Document, form: str | None, has_requests: bool, has_appeals: bool) -> str:
+    if has_requests or (form and has_appeals):
+        if form:
+            return form
+        year = find_year(doc.text)
+        return "gov2019" if year and year[0] < 2021 else "gov2021"
+    if is_legacy_sheet(doc.text):
+        return "legacy"
+    return "unknown"

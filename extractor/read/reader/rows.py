@@ -1,0 +1,147 @@
+"""Rows of label cells and value cells, and placing a row's values under the template's columns.
+
+A number a PDF split in two is joined only when the row's own arithmetic (total = sum of the
+parts) confirms it, and the record says so."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from extractor.locate.labels import normalize_label
+from extractor.read.layout import Cell, Row
+from schemas import Check
+from schemas.grammar import cell_value, fold, is_blank, is_split_number, is_value, parse_number
+
+
+@dataclass
+class Reading:
+    """What the reader found: values and spans by field path, and notes for the checker."""
+
+    values: dict[str, float | None] = field(default_factory=dict)
+    spans: dict[str, dict] = field(default_factory=dict)  # Span fields; validated once by Record
+    notes: list[Check] = field(default_factory=list)
+
+    def put(self, path: str, value: float | None, cell: Cell | None) -> None:
+        self.values[path] = value
+        if value is not None and cell is not None:
+            self.spans[path] = {"start": cell.start, "end": cell.end, "text": cell.text}
+
+
+@dataclass(frozen=True)
+class LabelledRow:
+    labels: tuple[Cell, ...]
+    values: tuple[Cell, ...]
+    row: Row
+    last_label: str = ""    # the most specific label cell, normalised
+    joined_label: str = ""  # all label cells together, normalised
+
+    @classmethod
+    def of(cls, labels: tuple[Cell, ...], values: tuple[Cell, ...], row: Row) -> "LabelledRow":
+        return cls(labels, values, row,
+                   normalize_label(labels[-1].text) if labels else "",
+                   normalize_label("".join(c.text for c in labels)))
+
+    @property
+    def filled(self) -> list[Cell]:
+        """The value cells that print something."""
+        return [c for c in self.values if c.text.strip()]
+
+
+def label_rows(rows: list[Row]) -> list[LabelledRow]:
+    """Split each row into its label cells and the value cells after the last label."""
+    out = []
+    for row in rows:
+        last = max((i for i, c in enumerate(row.cells) if c.text.strip() and not _value_like(c)),
+                   default=-1)
+        labels = tuple(c for c in row.cells[: last + 1] if c.text.strip() and not _value_like(c))
+        out.append(LabelledRow.of(labels, tuple(row.cells[last + 1:]), row))
+    return out
+
+
+def _value_like(cell: Cell) -> bool:
+    return is_value(cell.text)
+
+
+def put_row(reading: Reading, prefix: str, columns, cells: tuple[Cell, ...]) -> None:
+    """Place a row's value cells under ``columns``, joining split numbers when the row sum
+    (last column = sum of the others) confirms it."""
+    n = len(columns)
+    keys = [f"{prefix}.{c.key}" for c in columns]
+    cells = trim(cells, n)
+    if len(cells) == n and not any(is_split_number(c.text) for c in cells):
+        for key, cell in zip(keys, cells):
+            reading.put(key, cell_value(cell.text), cell)
+        return
+    resolved = _resolve_split(cells, n)
+    if resolved is not None:
+        values, spans, how = resolved
+        for key, value, cell in zip(keys, values, spans):
+            reading.put(key, value, cell)
+        reading.notes.append(Check(
+            rule="reader.split_number", severity="info", cells=keys,
+            message=f"{prefix}: joined {how} so that the row's total equals the sum of its parts"))
+        return
+    for key in keys:
+        reading.values[key] = None
+    reading.notes.append(Check(
+        rule="reader.unplaced", severity="warning", cells=keys,
+        message=f"{prefix}: found {len(cells)} value cells ({' | '.join(c.text for c in cells)}) "
+                f"for {n} columns; left null"))
+
+
+def put_row_plain(reading: Reading, prefix: str, columns, cells) -> None:
+    """Place a row's cells under ``columns`` when the counts agree; else leave the row null."""
+    cells = trim(cells, len(columns))
+    if len(cells) != len(columns):
+        for c in columns:
+            reading.values[f"{prefix}.{c.key}"] = None
+        return
+    for col, cell in zip(columns, cells):
+        reading.put(f"{prefix}.{col.key}", cell_value(cell.text), cell)
+
+
+def trim(cells: tuple[Cell, ...], n: int) -> tuple[Cell, ...]:
+    """Drop empty edge cells beyond the ``n`` a row needs (spanned grid positions)."""
+    cells = tuple(cells)
+    while len(cells) > n and cells[-1].text == "":
+        cells = cells[:-1]
+    while len(cells) > n and cells[0].text == "":
+        cells = cells[1:]
+    return cells
+
+
+def _resolve_split(cells: tuple[Cell, ...], n: int):
+    """Candidate readings of cells where a PDF split numbers ('1', '0' as two cells);
+    accepted only when exactly one candidate satisfies total = sum(parts)."""
+    extra = len(cells) - n
+    if extra < 0 or extra > 3:
+        return None
+    digit_idx = [i for i in range(len(cells) - 1)
+                 if fold(cells[i].text).isdigit() and fold(cells[i + 1].text).isdigit()]
+    candidates = []
+    for joins in itertools.combinations(digit_idx, extra):
+        if any(b - a == 1 for a, b in zip(joins, joins[1:])):
+            continue
+        merged = _merge(cells, joins)
+        values = [0.0 if is_blank(t) else parse_number(t) for t, _ in merged]
+        if None in values or len(values) != n:
+            continue
+        if abs(sum(values[:-1]) - values[-1]) < 1e-6:
+            candidates.append((values, [c for _, c in merged],
+                               ", ".join(c.text for (t, c) in merged if " " in c.text)))
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _merge(cells: tuple[Cell, ...], joins: tuple[int, ...]) -> list[tuple[str, Cell]]:
+    """The cells with each pair starting at an index in ``joins`` joined into one number."""
+    merged, i = [], 0
+    while i < len(cells):
+        if i in joins:
+            a, b = cells[i], cells[i + 1]
+            merged.append((fold(a.text) + fold(b.text), Cell(f"{a.text} {b.text}", a.start, b.end)))
+            i += 2
+        else:
+            c = cells[i]
+            merged.append((fold(c.text).replace(" ", ""), c))
+            i += 1
+    return merged
