@@ -152,6 +152,11 @@ class TableInfo:
     headings: tuple[str, ...]
     first_row: tuple[str, ...]
 
+    @property
+    def caption(self) -> str:
+        """'表三 收到和处理政府信息公开申请情况': how prompts and the review page name the table."""
+        return f"{self.number} {self.title}"
+
 
 TABLES: tuple[TableInfo, ...] = (
     TableInfo("proactive", "表二", "主动公开政府信息情况",
@@ -293,6 +298,7 @@ class SummaryField(Label):
 
     cells: tuple[str, ...] = ()
     decimal: bool = False
+    quote_words: tuple[str, ...] = ()  # every one must be in a quote that states the figure
 
 
 SUMMARY_FIELDS: tuple[SummaryField, ...] = (
@@ -301,10 +307,11 @@ SUMMARY_FIELDS: tuple[SummaryField, ...] = (
     SummaryField("review_total", "行政复议总数", ("行政复议",), cells=("appeals.review.total",)),
     SummaryField("litigation_total", "行政诉讼总数（直接起诉 + 复议后起诉）", ("行政诉讼",),
                  cells=("appeals.litigation_direct.total", "appeals.litigation_after_review.total")),
-    SummaryField("proactive_total", "本年主动公开政府信息总数", ("主动公开",)),
-    SummaryField("fee_collected_yuan", "收取信息处理费（元）", ("信息处理费",), decimal=True),
-    SummaryField("npc_suggestions", "办理人大代表建议（件）", ("人大代表建议",)),
-    SummaryField("cppcc_proposals", "办理政协提案（件）", ("政协提案",)),
+    SummaryField("proactive_total", "本年主动公开政府信息总数", ("主动公开",), quote_words=("主动公开",)),
+    SummaryField("fee_collected_yuan", "收取信息处理费（元）", ("信息处理费",), decimal=True,
+                 quote_words=("费",)),
+    SummaryField("npc_suggestions", "办理人大代表建议（件）", ("人大代表建议",), quote_words=("人大", "建议")),
+    SummaryField("cppcc_proposals", "办理政协提案（件）", ("政协提案",), quote_words=("政协", "提案")),
 )
 # summary field → the table cells it restates (only the fields the tables decide)
 SUMMARY_CELLS: dict[str, tuple[str, ...]] = {f.key: f.cells for f in SUMMARY_FIELDS if f.cells}

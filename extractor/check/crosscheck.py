@@ -10,6 +10,7 @@ import unicodedata
 from functools import cache
 
 from schemas import Check, Record, get_path
+from schemas.phrasings import PROSE_PATTERNS
 from schemas.template import SUMMARY_CELLS, SUMMARY_FIELDS, table_fields
 
 from schemas.grammar import format_number, parse_number, same_number
@@ -17,24 +18,6 @@ from schemas.grammar import format_number, parse_number, same_number
 CONSISTENCY = "summary.consistency"
 NARRATIVE = "narrative.mismatch"
 
-
-
-_NUM = r"(\d[\d,]*)"
-_TOTAL_WORD = r"(?:共计?|合计|总计|累计)?"
-_CLAUSE = r"[^。；;，,\t]"  # a character that does not end a clause
-# summary field → phrases that state it in prose; group 1 of each is the number
-PROSE_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
-    "requests_received": (
-        re.compile(rf"(?:收到|受理|新收){_CLAUSE}{{0,30}}?申请[,，]?\s*{_TOTAL_WORD}\s*{_NUM}\s*件"),
-        re.compile(rf"(?:收到|受理){_TOTAL_WORD}\s*{_NUM}\s*件{_CLAUSE}{{0,8}}?申请"),
-    ),
-    "review_total": (
-        re.compile(rf"行政复议(?:案件|申请)?\s*{_TOTAL_WORD}\s*{_NUM}\s*(?:件|起)"),
-    ),
-    "litigation_total": (
-        re.compile(rf"行政诉讼(?:案件)?\s*{_TOTAL_WORD}\s*{_NUM}\s*(?:件|起)"),
-    ),
-}
 
 
 @cache

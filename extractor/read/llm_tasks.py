@@ -40,7 +40,9 @@ from schemas.template import (
     PROACTIVE_SINGLE_ROWS,
     REQUEST_ROWS,
     SECTION_HEADINGS,
+    PROSE_SUMMARY_FIELDS,
     SUMMARY_FIELDS,
+    TABLES_BY_KEY,
     Label,
     equations,
 )
@@ -50,11 +52,7 @@ MAX_CHARS = 6000  # per call; longer inputs are chunked at section boundaries
 
 # The prose figures the summary task reads, and words its quote must contain.
 PROSE_FIELDS: dict[str, tuple[str, ...]] = {
-    "proactive_total": ("主动公开",),
-    "fee_collected_yuan": ("费",),
-    "npc_suggestions": ("人大", "建议"),
-    "cppcc_proposals": ("政协", "提案"),
-}
+    f.key: f.quote_words for f in SUMMARY_FIELDS if f.key in PROSE_SUMMARY_FIELDS}
 META_FIELDS = ("agency", "year")
 
 
@@ -224,9 +222,9 @@ class TableSpec:
 
 
 TABLES: dict[str, TableSpec] = {
-    "requests": TableSpec("requests", "表三 收到和处理政府信息公开申请情况", REQUEST_ROWS, APPLICANT_COLUMNS),
-    "appeals": TableSpec("appeals", "表四 政府信息公开行政复议、行政诉讼情况", APPEAL_GROUPS, APPEAL_COLUMNS),
-    "proactive": TableSpec("proactive", "表二 主动公开政府信息情况",
+    "requests": TableSpec("requests", TABLES_BY_KEY["requests"].caption, REQUEST_ROWS, APPLICANT_COLUMNS),
+    "appeals": TableSpec("appeals", TABLES_BY_KEY["appeals"].caption, APPEAL_GROUPS, APPEAL_COLUMNS),
+    "proactive": TableSpec("proactive", TABLES_BY_KEY["proactive"].caption,
                            PROACTIVE_DOC_ROWS + PROACTIVE_SINGLE_ROWS,
                            PROACTIVE_DOC_COLUMNS + (Label("value", "本年处理决定数量 / 本年收费金额（万元）", ()),)),
 }

@@ -26,6 +26,7 @@ from schemas.template import (
     REQUEST_ROWS,
     SUMMARY_CELLS,
     SUMMARY_FIELDS,
+    TABLES_BY_KEY,
     table_fields,
 )
 
@@ -279,7 +280,7 @@ def proactive_layout(record: Record, marks) -> dict:
             blocks.append({"group": row.group, "columns": [row.group], "rows": []})
         blocks[-1]["rows"].append({"label": row.text, "groups": [],
                                    "cells": [cell(record, f"proactive.{row.key}", marks)]})
-    return {"key": "proactive", "title": "表二 主动公开政府信息情况", "blocks": blocks}
+    return {"key": "proactive", "title": TABLES_BY_KEY["proactive"].caption, "blocks": blocks}
 
 
 def requests_layout(record: Record, marks) -> dict:
@@ -294,13 +295,13 @@ def requests_layout(record: Record, marks) -> dict:
                 span += 1
         rows.append({"label": row.text, "group": row.group, "group_span": span,
                      "cells": [cell(record, f"requests.{row.key}.{c.key}", marks) for c in APPLICANT_COLUMNS]})
-    return {"key": "requests", "title": "表三 收到和处理政府信息公开申请情况",
+    return {"key": "requests", "title": TABLES_BY_KEY["requests"].caption,
             "columns": [c.text for c in APPLICANT_COLUMNS], "rows": rows}
 
 
 def appeals_layout(record: Record, marks) -> dict:
     """表四: the three groups side by side, one row of values, as the national form prints it."""
-    return {"key": "appeals", "title": "表四 政府信息公开行政复议、行政诉讼情况",
+    return {"key": "appeals", "title": TABLES_BY_KEY["appeals"].caption,
             "groups": [{"label": g.text, "columns": [c.text for c in APPEAL_COLUMNS],
                         "cells": [cell(record, f"appeals.{g.key}.{c.key}", marks) for c in APPEAL_COLUMNS]}
                        for g in APPEAL_GROUPS]}
