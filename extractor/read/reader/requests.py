@@ -17,9 +17,14 @@ _GROUP_LABELS = tuple(sorted({normalize_label(lab.group) for lab in REQUEST_ROWS
 
 
 def table_start(rows: list[LabelledRow]) -> int | None:
-    """Index of 表三's first row (一、本年新收…), or None."""
+    """Index of 表三's first row (一、本年新收…), or None. A table row is preferred to prose that
+    names the label ("本年新收政府信息公开申请数量为999件…"): one with value cells, else one whose
+    label holds no figure of its own."""
     first = TABLES_BY_KEY["requests"].first_row
-    return next((i for i, r in enumerate(rows) if any(k in r.joined_label for k in first)), None)
+    found = [i for i, r in enumerate(rows) if any(k in r.joined_label for k in first)]
+    with_values = [i for i in found if rows[i].values]
+    plain = [i for i in found if not any(ch.isdigit() for c in rows[i].labels for ch in c.text[2:])]
+    return next(iter(with_values or plain or found), None)
 
 
 def is_appeals_header(r: LabelledRow) -> bool:
