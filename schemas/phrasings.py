@@ -22,3 +22,28 @@ PROSE_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         re.compile(rf"行政诉讼(?:案件)?\s*{_TOTAL_WORD}\s*{_NUM}\s*(?:件|起)"),
     ),
 }
+
+
+# How prose states the summary figures no table gives (the deterministic prose reader). Keyed by
+# summary field; group "n" is the figure (absent: the phrase states zero, e.g. 未收取…费). Only exact
+# phrasings: a figure the patterns do not decide is left for an LLM, never guessed.
+_C = r"[^。；;，,\n\t]"  # a character inside one clause
+_FIG = r"(?P<n>\d[\d,]*(?:\.\d+)?)"
+APPROXIMATE_WORDS = ("约", "近", "余", "多", "逾", "超过", "左右")
+PROSE_FIGURES: dict[str, tuple[re.Pattern[str], ...]] = {
+    "proactive_total": (
+        re.compile(rf"主动公开{_C}{{0,10}}?(?:政府)?信息{_C}{{0,4}}?(?:共计?|合计)?\s*{_FIG}\s*条"),
+    ),
+    "fee_collected_yuan": (
+        re.compile(rf"收取{_C}{{0,8}}?费用?{_C}{{0,4}}?{_FIG}\s*元"),
+        re.compile(rf"(?:未|没有|无)(?:产生|收取|发生){_C}{{0,10}}?费"),
+    ),
+    "npc_suggestions": (
+        re.compile(rf"人大代表(?:议案|建议){_C}{{0,6}}?{_FIG}\s*件"),
+        re.compile(rf"办理{_C}{{0,8}}?人大{_C}{{0,6}}?建议{_C}{{0,4}}?{_FIG}\s*件"),
+    ),
+    "cppcc_proposals": (
+        re.compile(rf"政协(?:委员)?提案{_C}{{0,6}}?{_FIG}\s*件"),
+        re.compile(rf"办理{_C}{{0,8}}?政协{_C}{{0,6}}?提案{_C}{{0,4}}?{_FIG}\s*件"),
+    ),
+}

@@ -29,7 +29,11 @@ def test_extract_samples_to_jsonl_and_csv(tmp_path):
     assert len(recs) == 5
     assert {r["template"] for r in recs} == {"gov2021", "legacy"}
     assert all(r["status"] == "ok" for r in recs)
-    assert all("summary.proactive_total" in r["needs_llm"] for r in recs if r["template"] == "gov2021")
+    for r in recs:  # a prose figure is either read (with evidence) or listed for an LLM
+        for key in ("proactive_total", "fee_collected_yuan", "npc_suggestions", "cppcc_proposals"):
+            read = r["summary"][key] is not None
+            assert read != (f"summary.{key}" in r["needs_llm"])
+            assert not read or f"summary.{key}" in r["evidence"]
     rows = list(csv.DictReader(table.open(encoding="utf-8-sig")))
     assert len(rows) == 5 and "requests.new.total" in rows[0]
     assert "No LLM endpoint configured" in result.output

@@ -327,7 +327,7 @@ def test_table_fields_cover_the_scored_cells(gold):
 
 
 def test_cli_eval_with_an_llm_counts_calls_and_reuses_the_cache(small_dataset, tmp_path, monkeypatch):
-    """``--llm auto`` against the scripted chat-completions server: LLM calls and tokens are
+    """``--llm always`` (the rules read every prose figure of this report, so ``auto`` asks nothing) against the scripted chat-completions server: LLM calls and tokens are
     reported, the model is recorded, and an unchanged re-run is served from the cache."""
     from fake_llm_server import Answer, FakeLlm
 
@@ -345,24 +345,24 @@ def test_cli_eval_with_an_llm_counts_calls_and_reuses_the_cache(small_dataset, t
                            "NIANBAO_LLM_API_KEY": "test", "NIANBAO_LLM_TIMEOUT": "5",
                            "NIANBAO_MAX_RETRIES": "0", "NIANBAO_CACHE_DIR": str(tmp_path / "cache")}.items():
             monkeypatch.setenv(key, value)
-        first = runner.invoke(app, ["eval", "--llm", "auto", "--dataset", str(small_dataset),
+        first = runner.invoke(app, ["eval", "--llm", "always", "--dataset", str(small_dataset),
                                     "--out", str(tmp_path / "llm.json")])
         assert first.exit_code == 0, first.output
         calls = len(llm.requests)
-        again = runner.invoke(app, ["eval", "--llm", "auto", "--dataset", str(small_dataset),
+        again = runner.invoke(app, ["eval", "--llm", "always", "--dataset", str(small_dataset),
                                     "--out", str(tmp_path / "again.json")])
         assert again.exit_code == 0, again.output
         assert len(llm.requests) == calls > 0  # the re-run costs no request
         prompts = tmp_path / "prompts-new"
         shutil.copytree(Path(__file__).resolve().parents[1] / "prompts", prompts)
         (prompts / "summary.v99.md").write_text("CANDIDATE PROMPT: read the figures.", encoding="utf-8")
-        candidate = runner.invoke(app, ["eval", "--llm", "auto", "--dataset", str(small_dataset),
+        candidate = runner.invoke(app, ["eval", "--llm", "always", "--dataset", str(small_dataset),
                                         "--prompts", str(prompts), "--no-save"])
         assert candidate.exit_code == 0, candidate.output
         assert len(llm.requests) > calls  # a new prompt is not served from the cache
         assert "CANDIDATE PROMPT" in json.dumps(llm.requests[-1], ensure_ascii=False)
     run = json.loads((tmp_path / "llm.json").read_text(encoding="utf-8"))
-    assert run["meta"]["model"] == "fake-model" and run["meta"]["llm"] == "auto"
+    assert run["meta"]["model"] == "fake-model" and run["meta"]["llm"] == "always"
     assert run["metrics"]["llm.calls_per_doc"] > 0 and run["metrics"]["llm.tokens_per_doc"] > 0
     assert run["metrics"]["summary.accuracy"] == 1.0
     cached = json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))

@@ -12,6 +12,7 @@ from extractor.locate.meta import find_year
 from extractor.locate.sections import find_sections
 from extractor.locate.template import is_legacy_sheet, proactive_form
 from extractor.read.layout import split_rows
+from extractor.read.prose import with_prose_figures
 from extractor.read.reader.appeals import read_appeals
 from extractor.read.reader.assemble import READER_VERSION, Found, assemble
 from extractor.read.reader.legacy import with_legacy
@@ -45,7 +46,7 @@ def read_document(doc: Document) -> Record:
         record = record.model_copy(update={"proactive_2019": read_proactive_2019(proactive_rows)})
     if template == "legacy":
         record = with_legacy(record, rows)
-    return record
+    return with_prose_figures(record, doc.text)
 
 
 def _inside(rows: list[LabelledRow], section: tuple[int, int] | None) -> list[LabelledRow]:

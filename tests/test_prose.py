@@ -1,0 +1,34 @@
+"""Deterministic prose figures: exact phrasings read with their span, conflicts and approximations
+left null with a note, never a guess."""
+from __future__ import annotations
+
+from extractor.read.prose import prose_figures
+
+
+def test_figures_are_read_with_the_span_of_their_digits():
+    text = "全年主动公开政府信息1,776条。全年办理人大代表建议15件、政协提案40件。本年度未收取任何信息处理费。"
+    found, notes = prose_figures(text)
+    assert {k: v for k, (v, _) in found.items()} == {
+        "proactive_total": 1776, "npc_suggestions": 15, "cppcc_proposals": 40, "fee_collected_yuan": 0}
+    for value, span in found.values():
+        assert text[span.start:span.end] == span.text
+    assert found["fee_collected_yuan"][1].text.startswith("未收取")
+    assert notes == []
+
+
+def test_two_different_figures_for_one_field_are_a_conflict():
+    found, notes = prose_figures("主动公开政府信息120条。……主动公开政府信息130条。")
+    assert "proactive_total" not in found
+    assert [n.rule for n in notes] == ["reader.prose_conflict"]
+    assert "120" in notes[0].message and "130" in notes[0].message
+
+
+def test_an_approximate_figure_is_not_read():
+    found, notes = prose_figures("全年主动公开政府信息约500条。")
+    assert found == {}
+    assert [n.rule for n in notes] == ["reader.approximate"]
+
+
+def test_counts_of_information_items_are_not_suggestions_handled():
+    found, _ = prose_figures("公开人大代表建议、政协委员提案办理情况相关信息70条。")
+    assert "npc_suggestions" not in found and "cppcc_proposals" not in found
