@@ -39,6 +39,12 @@ class Raw:
 
 
 @dataclass
+class Body:
+    """A whole response body, served as is: malformed completions (no choices, no tool call …)."""
+    body: dict
+
+
+@dataclass
 class Error:
     status: int
     body: str = '{"error": {"message": "scripted error", "type": "server_error"}}'
@@ -130,6 +136,8 @@ class FakeLlm:
                     step = step.step
                 if isinstance(step, Error):
                     return self._send(step.status, step.body, step.headers)
+                if isinstance(step, Body):
+                    return self._send(200, json.dumps(step.body, ensure_ascii=False))
                 return self._send(200, json.dumps(completion(body, step), ensure_ascii=False))
 
             def _send(self, status: int, text: str, headers: dict | None = None):

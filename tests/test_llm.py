@@ -435,3 +435,40 @@ def test_template_syntax_in_a_report_is_sent_verbatim(tmp_path):
         sent = last_user_text(llm.requests[0])
     assert "{{ 7*7 }} {% if x %}{{ index }}{% endraw %}" in sent and "49" not in sent
     assert out.summary.proactive_total == 1776
+
+
+# ------------------------------------------------------------------- malformed completions
+_BASE = {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
+         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+_MALFORMED = {
+    "empty_choices": {**_BASE, "choices": []},
+    "no_tool_call": {**_BASE, "choices": [{"index": 0, "finish_reason": "stop",
+                                           "message": {"role": "assistant", "content": "I cannot help"}}]},
+    "wrong_function": {**_BASE, "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+        "role": "assistant", "content": None,
+        "tool_calls": [{"id": "c", "type": "function", "function": {"name": "Nope", "arguments": "{}"}}]}}]},
+    "broken_arguments": {**_BASE, "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+        "role": "assistant", "content": None,
+        "tool_calls": [{"id": "c", "type": "function", "function": {"name": "X", "arguments": "{not"}}]}}]},
+}
+
+
+@pytest.mark.parametrize("fault", sorted(_MALFORMED))
+def test_a_malformed_completion_fails_the_task_not_the_record(tmp_path, fault):
+    """Empty choices, no tool call, a wrong function, broken JSON: the endpoint failed that task;
+    every value the rules read is kept, the record is not failed, an llm.* check says so."""
+    from fake_llm_server import Body
+
+    from extractor.pipeline import extract_file
+
+    root = Path(__file__).resolve().parents[1]
+    sample = root / "samples" / "000_b3cbf005723c64d9.txt"
+    gold = json.loads((root / "evals" / "dataset" / "gold" / f"{sample.stem}.json").read_text(encoding="utf-8"))
+    with FakeLlm(default=lambda body: Body(_MALFORMED[fault])) as llm:
+        settings = settings_for(llm, tmp_path, llm="always", max_retries=0)
+        record = extract_file(sample, settings, llm=LlmReader(settings))
+        assert llm.requests  # the LLM was really asked
+    assert record.status != "failed"
+    assert record.model_dump(include={"requests", "appeals", "proactive"}) == \
+        {k: gold[k] for k in ("requests", "appeals", "proactive")}
+    assert any(c.rule.startswith("llm.") for c in record.checks)

@@ -41,7 +41,11 @@ log = logging.getLogger(__name__)
 MODES = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON, "md_json": instructor.Mode.MD_JSON}
 REASK_ERRORS = (ValidationError, JSONDecodeError, AssertionError)
 MAX_RETRY_AFTER = 60.0
-LLM_ERRORS = (InstructorRetryException, IncompleteOutputException, openai.OpenAIError)
+# what a call can raise because of the endpoint or the model, not our code: HTTP/API errors, re-asks
+# exhausted, and instructor's refusals of a malformed completion (no choices: ValueError; a missing
+# or misnamed tool call, broken arguments: IndexError/KeyError) — the try blocks wrap only the call
+LLM_ERRORS = (InstructorRetryException, IncompleteOutputException, openai.OpenAIError,
+              ValueError, IndexError, KeyError)
 
 
 @dataclass
