@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from schemas import Check, Record
+from schemas import Check, Record, get_path
 from schemas.template import (
     REPORT_TITLE_MARKERS, SECTION_HEADINGS, SINGLE_OTHER_ABSENT_ROWS, TABLES_BY_KEY,
     TEMPLATES_BY_KEY, table_fields,
@@ -42,7 +42,7 @@ def _unread_cells(data: dict, tables: tuple[str, ...]) -> list[str]:
     out = []
     for field in table_fields():
         table, *rest = field.path.split(".")
-        if table not in present or _get(data, field.path) is not None:
+        if table not in present or get_path(data, field.path) is not None:
             continue
         if _single_other_layout(data, rest[0]):
             continue
@@ -58,15 +58,6 @@ def _single_other_layout(data: dict, row: str) -> bool:
     other = rows.get("other_other") or {}
     absent = all(v is None for key in SINGLE_OTHER_ABSENT_ROWS for v in (rows.get(key) or {}).values())
     return absent and any(v is not None for v in other.values())
-
-
-def _get(data: dict, path: str):
-    cur = data
-    for part in path.split("."):
-        if not isinstance(cur, dict):
-            return None
-        cur = cur.get(part)
-    return cur
 
 
 def _incomplete_message(missing: list[str], unread: list[str]) -> str:

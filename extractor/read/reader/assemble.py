@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from extractor import __version__
 from extractor.locate.meta import find_agency, find_year
 from extractor.read.reader.rows import Reading
-from schemas import Document, ExtractedBy, Record, Source, Span, Summary
+from schemas import Document, ExtractedBy, Record, Source, Span, Summary, get_path
 from schemas.template import (
     APPLICANT_COLUMNS,
     PROSE_SUMMARY_FIELDS,
@@ -85,19 +85,10 @@ def _requests_with_absent_rows(requests: dict | None) -> dict | None:
             for k, v in requests.items()}
 
 
-def _get(data: dict, path: str):
-    cur = data
-    for part in path.split("."):
-        if not isinstance(cur, dict):
-            return None
-        cur = cur.get(part)
-    return cur
-
-
 def _summary_from_tables(data: dict, evidence: dict[str, Span]) -> Summary:
     out = {}
     for field_name, cells in SUMMARY_CELLS.items():
-        values = [_get(data, path) for path in cells]
+        values = [get_path(data, path) for path in cells]
         if None in values:
             continue
         out[field_name] = sum(values)
