@@ -1,7 +1,7 @@
 """Running the pipeline over the eval set: one scored entry per case, plus run metadata.
 
-The runner ingests each document itself (so it keeps the normalized text for the report's source
-snippets), then calls the pipeline's ``extract_document`` exactly as ``nianbao extract`` does."""
+Each case goes through ``pipeline.run`` exactly as ``nianbao extract`` does; the runner keeps the
+normalized text it returns for the report's source snippets."""
 from __future__ import annotations
 
 import hashlib
@@ -39,23 +39,10 @@ class RunResult:
 
 def extract_case(case: Case, settings, llm) -> tuple[object, str]:
     """The pipeline's record for ``case`` and the normalized text ("" when ingest failed)."""
-    from extractor.errors import InputDocumentError
-    from extractor.pipeline import extract_document, failed_record
+    from extractor.pipeline import run
 
-    try:
-        from extractor.ingest import ingest_file
-
-        doc = ingest_file(case.doc, settings)
-    except InputDocumentError as exc:
-        return failed_record(case.doc, str(exc)), ""
-    except Exception as exc:  # noqa: BLE001 - one document's crash is one failed case
-        log.exception("ingest crashed on %s", case.doc)
-        return failed_record(case.doc, f"internal error in ingest ({type(exc).__name__}: {exc})"), ""
-    try:
-        return extract_document(doc, settings, llm=llm), doc.text
-    except Exception as exc:  # noqa: BLE001
-        log.exception("extraction crashed on %s", case.doc)
-        return failed_record(case.doc, f"internal error ({type(exc).__name__}: {exc})"), doc.text
+    outcome = run(case.doc, settings, llm)
+    return outcome.record, outcome.document.text if outcome.document else ""
 
 
 def declared_errors(gold: dict, case: Case) -> bool:

@@ -1,7 +1,7 @@
 """Run the pipeline over many files: expand paths, extract each in isolation, yield records.
 
-One document's failure never stops the batch: ``extract_file`` turns bad input into a ``failed``
-record, and an unexpected exception here becomes a ``failed`` record naming it as our bug."""
+One document's failure never stops the batch: ``pipeline.run`` turns bad input, and any
+exception of ours, into a ``failed`` record."""
 from __future__ import annotations
 
 import glob
@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from extractor.pipeline import extract_file, failed_record
+from extractor.pipeline import run
 from extractor.settings import Settings
 from schemas import Record
 
@@ -50,13 +50,8 @@ def _is_special(path: Path) -> bool:
 
 
 def extract_one(path: Path, settings: Settings, llm=None) -> Record:
-    """``extract_file`` with a last-resort guard so a bug fails one document, not the batch."""
-    try:
-        return extract_file(path, settings, llm=llm)
-    except Exception as exc:  # noqa: BLE001 - isolate the document, report our bug
-        log.exception("internal error on %s", path)
-        return failed_record(path, f"internal error ({type(exc).__name__}: {exc}); "
-                                   "please report this with the input file")
+    """One document of the batch, through the pipeline's per-document guard."""
+    return run(path, settings, llm).record
 
 
 def iter_records(paths: list[Path], settings: Settings, llm=None, concurrency: int = 1,

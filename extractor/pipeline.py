@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from extractor.errors import InputDocumentError
@@ -15,15 +16,54 @@ from schemas import Document, Record, Source
 log = logging.getLogger(__name__)
 
 
-def extract_file(path: Path, settings: Settings, llm=None) -> Record:
-    """Extract one file. Never raises for a bad input: the record has status ``failed``."""
-    from extractor.ingest import ingest_file
+@dataclass(frozen=True)
+class Outcome:
+    """One document's result: its record, and its normalized text when ingest succeeded."""
 
+    record: Record
+    document: Document | None = None
+
+
+def run(path: Path, settings: Settings, llm=None, data: bytes | None = None) -> Outcome:
+    """The one per-document guard, used by the batch, the service upload and the eval runner.
+
+    ``data`` is the file's bytes when they are already in memory (an upload); ``path`` then only
+    names it. Never raises for a document: a bad input is a ``failed`` record saying what is wrong,
+    an exception of ours is a ``failed`` record asking for a report."""
+    from extractor.ingest import ingest_bytes, ingest_file
+
+    path = Path(path)
     try:
-        doc = ingest_file(Path(path), settings)
+        doc = ingest_file(path, settings) if data is None else ingest_bytes(data, path, settings)
     except InputDocumentError as exc:
-        return failed_record(Path(path), str(exc))
-    return extract_document(doc, settings, llm=llm)
+        return Outcome(_failed(path, data, str(exc)))
+    except Exception as exc:  # noqa: BLE001 - our bug: fail this document, keep the batch going
+        log.exception("internal error ingesting %s", path)
+        return Outcome(_failed(path, data, internal_error(exc)))
+    try:
+        record = extract_document(doc, settings, llm=llm)
+    except Exception as exc:  # noqa: BLE001
+        log.exception("internal error extracting %s", path)
+        return Outcome(_failed(path, data, internal_error(exc)), doc)
+    if data is not None:  # the record names the upload, not a temporary path
+        record = record.model_copy(update={"source": record.source.model_copy(update={"path": str(path)})})
+    return Outcome(record, doc)
+
+
+def extract_file(path: Path, settings: Settings, llm=None) -> Record:
+    """Extract one file. Never raises for a document: the record has status ``failed``."""
+    return run(path, settings, llm).record
+
+
+def internal_error(exc: Exception) -> str:
+    return f"internal error ({type(exc).__name__}: {exc}); please report this with the input file"
+
+
+def _failed(path: Path, data: bytes | None, message: str) -> Record:
+    if data is None:
+        return failed_record(path, message)
+    return Record(source=Source(path=str(path), sha256=hashlib.sha256(data).hexdigest(), size=len(data)),
+                  status="failed", error=message)
 
 
 def extract_document(doc: Document, settings: Settings, llm=None) -> Record:

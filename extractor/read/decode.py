@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from extractor.check.arithmetic import holds
 from schemas.template import Equation
 
 MAX_CELL_DIGITS = 7
@@ -215,13 +216,10 @@ def _decided(r: RowRun) -> bool:
 
 
 def _consistent(mine: dict[str, int], known: dict[str, float], eqs: Sequence[Equation]) -> bool:
+    """No equation touching ``mine`` is broken (an equation with an unknown cell does not count)."""
     for eq in eqs:
-        if not any(c in mine for c in eq.cells):
-            continue
-        values = [mine.get(c, known.get(c)) for c in eq.cells]
-        if None in values:
-            continue
-        left = sum(values[:len(eq.left)])
-        if abs(left - sum(values[len(eq.left):])) > 1e-6:
-            return False
+        if any(c in mine for c in eq.cells):
+            values = {c: mine.get(c, known.get(c)) for c in eq.cells}
+            if holds(values, eq) is False:
+                return False
     return True

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal
 from instructor import OpenAISchema
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
+from extractor.check.arithmetic import equations_over, holds
 from extractor.locate.labels import normalize_label
 from extractor.read.llm_quotes import QuoteIndex, QuoteSpan, ground, normalise
 from extractor.read.llm_sections import (
@@ -44,7 +45,6 @@ from schemas.template import (
     SUMMARY_FIELDS,
     TABLES_BY_KEY,
     Label,
-    equations,
 )
 
 PROMPT_DIR = Path(__file__).resolve().parents[2] / "prompts"
@@ -260,13 +260,9 @@ class TableAnswer(Answer):
     def arithmetic(self) -> list[str]:
         cells = self.cells()
         problems = []
-        for eq in equations("gov2021"):
-            if not all(p.startswith(self.table.key + ".") for p in eq.cells):
-                continue
-            if not all(p in cells for p in eq.cells):
-                continue
-            left, right = sum(cells[p] for p in eq.left), sum(cells[p] for p in eq.right)
-            if abs(left - right) > 1e-6:
+        for eq in equations_over(cells):
+            if not holds(cells, eq):
+                left, right = (sum(cells[p] for p in side) for side in (eq.left, eq.right))
                 problems.append(f"{eq.title}: {' + '.join(eq.left)} = {left:g} but "
                                 f"{' + '.join(eq.right)} = {right:g}; re-read these cells (if the "
                                 "report itself prints them so, keep them as printed)")

@@ -3,19 +3,17 @@ edits, re-run the checker, and lay the record's tables out like the national tem
 (labels and equations come from :mod:`schemas.template`, never restated here)."""
 from __future__ import annotations
 
-import hashlib
-import logging
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from extractor.errors import InputDocumentError, NianbaoError
+from extractor.errors import NianbaoError
 from extractor.settings import Settings
 from extractor.store import Change
 from schemas.rules import rules_of
-from schemas import Check, Document, Record, Source, Span, get_path, set_path
+from schemas import Check, Document, Record, Span, get_path, set_path
 from schemas.template import (
     APPEAL_COLUMNS,
     APPEAL_GROUPS,
@@ -30,7 +28,6 @@ from schemas.template import (
     table_fields,
 )
 
-log = logging.getLogger(__name__)
 
 # checks made by a reader (not re-derivable by the checker) survive a re-check unless the reviewer
 # touched one of their cells
@@ -220,33 +217,11 @@ def violated_cells(equations: list[dict], checks: list[Check]) -> list[str]:
 
 # -- extraction of an upload ------------------------------------------------------------------
 def extract_upload(data: bytes, filename: str, settings: Settings, llm=None) -> tuple[Record, Document | None]:
-    """Extract an uploaded file. A bad file gives a ``failed`` record (never an exception)."""
-    from extractor.ingest import ingest_bytes
-    from extractor.pipeline import extract_document
+    """Extract an uploaded file through the pipeline's guard (a bad file is a ``failed`` record)."""
+    from extractor.pipeline import run
 
-    name = Path(filename or "upload").name or "upload"
-    try:
-        doc = ingest_bytes(data, Path(name), settings)
-    except InputDocumentError as exc:
-        return failed_upload(data, name, str(exc)), None
-    except Exception as exc:  # noqa: BLE001 - our bug: fail the document, keep serving
-        log.exception("internal error ingesting %s", name)
-        return failed_upload(data, name, _internal(exc)), None
-    try:
-        record = extract_document(doc, settings, llm=llm)
-    except Exception as exc:  # noqa: BLE001
-        log.exception("internal error extracting %s", name)
-        return failed_upload(data, name, _internal(exc)), doc
-    return record.model_copy(update={"source": record.source.model_copy(update={"path": name})}), doc
-
-
-def failed_upload(data: bytes, name: str, message: str) -> Record:
-    return Record(source=Source(path=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data)),
-                  status="failed", error=message)
-
-
-def _internal(exc: Exception) -> str:
-    return (f"internal error ({type(exc).__name__}: {exc}); please report this with the input file")
+    outcome = run(Path(Path(filename or "upload").name or "upload"), settings, llm, data=data)
+    return outcome.record, outcome.document
 
 
 # -- layout of the tables ---------------------------------------------------------------------

@@ -1,12 +1,13 @@
 """Rows of label cells and value cells, and placing a row's values under the template's columns.
 
 A number a PDF split in two is joined only when the row's own arithmetic (total = sum of the
-parts) confirms it, and the record says so."""
+parts, the template's equations over that row) confirms it, and the record says so."""
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
 
+from extractor.check.arithmetic import equations_over, holds
 from extractor.locate.labels import normalize_label
 from extractor.read.layout import Cell, Row
 from schemas import Check
@@ -72,7 +73,7 @@ def put_row(reading: Reading, prefix: str, columns, cells: tuple[Cell, ...]) -> 
         for key, cell in zip(keys, cells):
             reading.put(key, cell_value(cell.text), cell)
         return
-    resolved = _resolve_split(cells, n)
+    resolved = _resolve_split(cells, keys)
     if resolved is not None:
         values, spans, how = resolved
         for key, value, cell in zip(keys, values, spans):
@@ -110,9 +111,13 @@ def trim(cells: tuple[Cell, ...], n: int) -> tuple[Cell, ...]:
     return cells
 
 
-def _resolve_split(cells: tuple[Cell, ...], n: int):
+def _resolve_split(cells: tuple[Cell, ...], keys: list[str]):
     """Candidate readings of cells where a PDF split numbers ('1', '0' as two cells);
-    accepted only when exactly one candidate satisfies total = sum(parts)."""
+    accepted only when exactly one candidate satisfies the row's own equations."""
+    n = len(keys)
+    row_equations = equations_over(keys)
+    if not row_equations:
+        return None
     extra = len(cells) - n
     if extra < 0 or extra > 3:
         return None
@@ -126,7 +131,7 @@ def _resolve_split(cells: tuple[Cell, ...], n: int):
         values = [0.0 if is_blank(t) else parse_number(t) for t, _ in merged]
         if None in values or len(values) != n:
             continue
-        if abs(sum(values[:-1]) - values[-1]) < 1e-6:
+        if all(holds(dict(zip(keys, values)), eq) for eq in row_equations):
             candidates.append((values, [c for _, c in merged],
                                ", ".join(c.text for (t, c) in merged if " " in c.text)))
     return candidates[0] if len(candidates) == 1 else None
