@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,35 +45,14 @@ def make_settings(opts: EvalOptions):
     overrides = {"llm": opts.llm}
     if opts.model:
         overrides["llm_model"] = opts.model
-    if opts.prompts is not None and "prompts_dir" in Settings.model_fields:
+    if opts.prompts is not None:
+        if not Path(opts.prompts).is_dir():
+            raise EvalError(f"--prompts {opts.prompts} is not a folder of prompt files")
         overrides["prompts_dir"] = opts.prompts
     try:
         return Settings(**overrides)
     except ValueError as exc:  # pydantic's ValidationError: a bad option or NIANBAO_* variable
         raise EvalError(f"invalid settings: {exc}") from exc
-
-
-@contextmanager
-def prompt_set(prompts: Path | None, settings):
-    """Use the prompt files of ``prompts`` for this run. When the settings carry no prompt folder,
-    the LLM tasks' prompt loader reads from ``prompts`` for the duration of the run."""
-    if prompts is None or "prompts_dir" in type(settings).model_fields:
-        yield
-        return
-    if not Path(prompts).is_dir():
-        raise EvalError(f"--prompts {prompts} is not a folder of prompt files")
-    try:
-        from extractor.read import llm_tasks
-    except ImportError:
-        yield
-        return
-    original = llm_tasks.load_prompt
-    folder = Path(prompts)
-    llm_tasks.load_prompt = lambda task, prompt_dir=folder: original(task, prompt_dir)
-    try:
-        yield
-    finally:
-        llm_tasks.load_prompt = original
 
 
 def make_reader(settings):
@@ -103,7 +82,7 @@ def run_eval(opts: EvalOptions, console: Console) -> RunResult:
     if reader is None and opts.llm != "off":
         console.print("[yellow]no LLM endpoint configured: evaluating the rules reader only[/yellow]")
     status = console.status("evaluating", spinner="dots") if not opts.quiet else nullcontext()
-    with status, prompt_set(opts.prompts, settings):
+    with status:
         result = run_cases(cases, settings, reader)
     name = Path(opts.out).stem if opts.out else default_run_name()
     result.run["meta"] = run_meta(name, settings, opts.prompts, opts.dataset, result.run["documents"])

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_mode: Literal["tools", "json", "md_json"] = "tools"
     llm: Literal["auto", "off", "always"] = "auto"
+    prompts_dir: Path | None = Field(
+        None, description="folder of prompt files <task>.v<N>.md (default: the package's prompts/)")
     llm_timeout: float = 60.0
     max_retries: int = 2
     concurrency: int = 4

@@ -67,18 +67,19 @@ class LlmReader:
     def plan(self, doc: Document, record: Record) -> list[Task]:
         """The tasks this record needs, each with only the sections it reads."""
         always = self.settings.llm == "always"
+        prompts = self.settings.prompts_dir
         needs = set(record.needs_llm)
         tasks: list[Task] = []
         if record.template in ("legacy", "unknown"):
             if always or not record.legacy_indicators or "legacy_indicators" in needs:
-                tasks += legacy_tasks(doc.text)
+                tasks += legacy_tasks(doc.text, prompts)
         for key in TEMPLATE_TABLES.get(record.template, ()):
             if always or table_open(record, key, needs):
-                tasks += table_tasks(doc.text, key)
+                tasks += table_tasks(doc.text, key, prompts)
         fields = tuple(f for f in (*META_FIELDS, *summary_fields(needs))
                        if always or f"summary.{f}" in needs or f in needs or _value(record, f) is None)
         if fields:
-            tasks += summary_tasks(doc.text, fields)
+            tasks += summary_tasks(doc.text, fields, prompts)
         return tasks
 
 

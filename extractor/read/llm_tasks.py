@@ -360,7 +360,7 @@ class Task:
         return hashlib.sha256(schema.encode()).hexdigest()
 
 
-def summary_tasks(text: str, fields: tuple[str, ...]) -> list[Task]:
+def summary_tasks(text: str, fields: tuple[str, ...], prompts: Path | None = None) -> list[Task]:
     """Tasks for the prose fields (and agency/year): the sections that mention them."""
     sections = split_sections(text)
     keywords = tuple(k for f in fields if f not in META_FIELDS for k in field_keywords(f))
@@ -370,13 +370,13 @@ def summary_tasks(text: str, fields: tuple[str, ...]) -> list[Task]:
         parts = [Section(head.title, head.start, head.end, head.text[:600])] + \
             [p for p in parts if p.start != head.start]
     parts = parts or sections
-    prompt = load_prompt("summary")
+    prompt = load_prompt("summary", prompts or PROMPT_DIR)
     model = summary_model(fields)
     return [Task("summary", prompt, model, render(c), fields=fields, parts=c)
             for c in chunk(parts, MAX_CHARS)]
 
 
-def table_tasks(text: str, key: str) -> list[Task]:
+def table_tasks(text: str, key: str, prompts: Path | None = None) -> list[Task]:
     """Tasks for one table: the section under its heading (or any section naming it)."""
     sections = split_sections(text)
     heads = tuple(normalize_label(h) for h in SECTION_HEADINGS.get(key, ()))
@@ -384,17 +384,17 @@ def table_tasks(text: str, key: str) -> list[Task]:
     if not parts:
         parts = [s for s in sections if any(h in normalize_label(s.text) for h in heads)]
     parts = parts or sections
-    prompt = load_prompt("table")
+    prompt = load_prompt("table", prompts or PROMPT_DIR)
     model = table_model(key)
     return [Task("table", prompt, model, render(c), target=key, parts=c)
             for c in chunk(parts, MAX_CHARS)]
 
 
-def legacy_tasks(text: str) -> list[Task]:
+def legacy_tasks(text: str, prompts: Path | None = None) -> list[Task]:
     """Tasks for a statistics sheet, or for every section of a report with no known table."""
     sheet = stats_table(text)
     parts = [sheet] if sheet else split_sections(text)
-    prompt = load_prompt("legacy")
+    prompt = load_prompt("legacy", prompts or PROMPT_DIR)
     return [Task("legacy", prompt, LegacyAnswer, render(c), parts=c) for c in chunk(parts, MAX_CHARS)]
 
 
