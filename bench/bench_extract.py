@@ -1,7 +1,7 @@
 """Extraction throughput and memory, one process on one core, per input kind.
 
 Builds a batch of documents per kind (txt, html, docx, pdf) in a temporary folder by rendering
-gold samples and synthetic records with ``evals/render.py`` (several layouts, variants and seeds;
+gold samples and synthetic records with ``evals/render/`` (several layouts, variants and seeds;
 the unique renderings are then replicated up to the batch size), then extracts each batch with
 the rules pipeline (``--llm off``) in a child process pinned to one core, so every kind gets its
 own clean peak-RSS figure. Nothing is written into the repository.

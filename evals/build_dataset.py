@@ -236,7 +236,7 @@ def render_case(spec: Rendered, seeds: dict[str, dict], out: Path) -> dict:
     gold = {
         "doc": doc.name,
         "source": file_source(doc),
-        "provenance": (f"rendered by evals/render.py from {spec.base} (layout {spec.layout}, "
+        "provenance": (f"rendered by evals/render/ from {spec.base} (layout {spec.layout}, "
                        f"variants {sorted(variants) or 'none'}, seed {spec.seed}); "
                        "gold = render.expected_record"),
         "layout": spec.layout,

@@ -310,7 +310,7 @@ def test_committed_baseline_matches_the_offline_eval(tmp_path):
 @pytest.mark.slow
 def test_dataset_build_writes_the_committed_manifest(tmp_path):
     """The build script makes every case of the committed manifest, and golds that validate. (The
-    rendered bytes follow evals/render.py: `python -m evals.build_dataset --check` lists what a
+    rendered bytes follow evals/render/: `python -m evals.build_dataset --check` lists what a
     renderer change would alter.)"""
     from evals.build_dataset import build, builder_owned
 

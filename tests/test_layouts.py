@@ -1,5 +1,5 @@
 """The reader is not tuned to five files: the same records rendered in every layout and variant
-(``evals/render.py``) must come back cell for cell through ``extract_file``.
+(``evals/render/``) must come back cell for cell through ``extract_file``.
 
 Records: the four gov2021 gold samples and synthetic records with consistent, non-trivial
 tables. The default run covers every layout with the base rendering and every text/HTML/DOCX
@@ -107,6 +107,10 @@ def _cases():
                 style = ZERO_STYLES[vseed] or "empty"
                 cases.append(pytest.param(f"gold-{gid}", layout, ("blank_zeros",), vseed,
                                           id=f"gold{gid}-{layout}-blank_zeros[{style}]"))
+    # every blank marker of the cell grammar, rendered and read back
+    for vseed, marker in enumerate(ZERO_STYLES):
+        cases.append(pytest.param("syn-7", "tab_txt", ("blank_zeros",), vseed,
+                                  id=f"syn7-tab_txt-blank_zeros[{marker or 'empty'}]"))
     # real tables with large values, a single （六） row and (hongze 2023) a source error
     for ident in EXTERNAL_IDS:
         for layout in LAYOUTS:

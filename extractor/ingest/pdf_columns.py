@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_VALUE = re.compile(r"^(?:[+]?[\d０-９][\d０-９,，.．]*(?:件|条|个|次)?|[—–\-－/／无]+)$")
+from schemas.grammar import is_value
+
 _HEADING = re.compile(r"^\s*[一二三四五六七八九十]+、")
 MAX_PROSE_LABEL = 40  # a longer line without numbers is prose: it ends a table run
 MIN_RUN_ROWS = 2      # columns are only inferred from two or more rows with numbers
@@ -27,7 +28,7 @@ class Word:
 def split_label_values(words: list[Word]) -> tuple[list[Word], list[Word]]:
     """Leading label words and the trailing value words of a line."""
     k = len(words)
-    while k > 0 and _VALUE.match(words[k - 1].text):
+    while k > 0 and words[k - 1].text.strip() and is_value(words[k - 1].text):  # the cell grammar
         k -= 1
     return words[:k], words[k:]
 
