@@ -24,7 +24,7 @@ from extractor.service.review import (
 )
 from extractor.service.query import Page, RecordQuery
 from extractor.store import VersionConflict
-from extractor.service.views import document_text, filter_from, record_detail, record_summary
+from extractor.service.views import PENDING, document_text, record_detail, record_summary
 
 router = APIRouter(prefix="/api", tags=["api"])
 MB = 1024 * 1024
@@ -122,7 +122,7 @@ def queue(request: Request, query: Annotated[RecordQuery, Depends()], page: Anno
 @router.get("/records/{record_id}", summary="A record with evidence, source text, equations and history")
 def get_record(request: Request, record_id: int) -> dict:
     st = state(request)
-    return record_detail(st.store, st.settings, record_id, filter_from(pending_only=True))
+    return record_detail(st.store, st.settings, record_id, PENDING)
 
 
 @router.get("/records/{record_id}/document", summary="The original uploaded file (or its text)")
@@ -169,7 +169,7 @@ def patch_record(request: Request, record_id: int, body: EditRequest,
     checked = recheck(edited, text, human)
     st.store.update_record(record_id, checked, changes, reviewer=reviewer_of(body.reviewer, x_reviewer),
                            reason=body.reason.strip(), expected_version=body.expected_version)
-    return {**record_detail(st.store, st.settings, record_id, filter_from(pending_only=True)),
+    return {**record_detail(st.store, st.settings, record_id, PENDING),
             "changed": [c.field for c in changes]}
 
 

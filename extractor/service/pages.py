@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from extractor.export.records import FORMATS
 from extractor.service.auth import set_token_cookie, token_matches
 from extractor.service.query import Page, QueueQuery
-from extractor.service.views import filter_from, record_detail, record_summary
+from extractor.service.views import PENDING, record_detail, record_summary
 from extractor.store import RISK_LABELS
 
 router = APIRouter(include_in_schema=False)
@@ -62,14 +62,14 @@ def queue_page(request: Request, form: Annotated[QueueQuery, Depends()], page: A
 @router.get("/records/{record_id}.json")
 def record_json(request: Request, record_id: int):
     st = request.app.state
-    return JSONResponse(record_detail(st.store, st.settings, record_id, filter_from(pending_only=True)))
+    return JSONResponse(record_detail(st.store, st.settings, record_id, PENDING))
 
 
 @router.get("/records/{record_id}")
 def record_page(request: Request, record_id: int):
     st = request.app.state
     return render(request, "record.html",
-                  record_detail(st.store, st.settings, record_id, filter_from(pending_only=True)))
+                  record_detail(st.store, st.settings, record_id, PENDING))
 
 
 @router.get("/login")

@@ -8,6 +8,8 @@ from extractor.service.review import live_check, table_layout
 from extractor.settings import Settings
 from extractor.store import RISK_LABELS, RecordFilter, Store, StoredRecord
 
+PENDING = RecordFilter(pending_only=True)  # a record page's prev/next walk the open queue
+
 log = logging.getLogger(__name__)
 
 
@@ -98,8 +100,3 @@ def record_detail(store: Store, settings: Settings, record_id: int, flt: RecordF
     }
 
 
-def filter_from(status=None, template=None, agency=None, year=None, rule=None, review=None,
-                pending_only=False) -> RecordFilter:
-    return RecordFilter(status=status or None, template=template or None, agency=agency or None,
-                        year=year, rule=rule or None, review_status=review or None,
-                        pending_only=pending_only)
