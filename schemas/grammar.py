@@ -95,11 +95,28 @@ def numbers_in(text: str) -> tuple[float, ...]:
     return tuple(float(m) for m in _ANY_NUMBER.findall(fold_text(text)))
 
 
+# Digits that are not a figure: a label's numbering ("1.属于国家秘密", "2、"), a year ("2024年度").
+_LABEL_NUMBERING = re.compile(r"(?<![\d.])\d{1,2}[.、](?!\d)")
+_YEAR = re.compile(r"(?<![\d.])(?:19|20)\d{2}(?=年)")
+
+
+@lru_cache(maxsize=65536)
+def figures_in(text: str) -> tuple[float, ...]:
+    """The numbers ``text`` states as figures: ``numbers_in`` without a label's numbering or a
+    year, and with space-separated numbers read both apart ("8 1 0 9" → 8, 1, 0, 9: cells a PDF
+    or a crawler printed with spaces) and joined (a number a PDF split, "1 0" → 10)."""
+    folded = _YEAR.sub(" ", _LABEL_NUMBERING.sub(" ", unicodedata.normalize("NFKC", text)))
+    apart = _THOUSANDS.sub("", folded)
+    joined = _THOUSANDS.sub("", _SPACES.sub("", folded))
+    return tuple(dict.fromkeys(float(m) for t in (apart, joined) for m in _ANY_NUMBER.findall(t)))
+
+
 def states_zero(text: str) -> bool:
-    """A span that states 0 without a digit: a blank marker, or a negation ("未收取")."""
+    """A span that states 0 without a figure: a blank marker, or a negation ("未收取"), even in a
+    sentence that names the year ("2024年度本机关未收取信息处理费")."""
     if fold_text(text).strip() in _BLANK_SET or is_blank(text):
         return True
-    return not numbers_in(text) and any(w in fold(text) for w in NEGATION_WORDS)
+    return not figures_in(text) and any(w in fold(text) for w in NEGATION_WORDS)
 
 
 def same_number(a: float, b: float) -> bool:

@@ -11,7 +11,7 @@ from extractor.read.rules import read_document
 from extractor.service.review import recheck
 from extractor.settings import Settings
 from schemas import Check, Document
-from schemas.grammar import BLANK_MARKERS, cell_value, is_blank, parse_number
+from schemas.grammar import BLANK_MARKERS, cell_value, figures_in, is_blank, parse_number, states_zero
 from schemas.rules import RULE_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,3 +73,24 @@ def test_record_schema_lists_the_rules():
 
     schema = Record.model_json_schema()
     assert set(schema["$defs"]["Check"]["properties"]["rule"]["enum"]) == set(RULE_NAMES)
+
+
+@pytest.mark.parametrize("text, figures", [
+    ("1.属于国家秘密", ()),                       # a label's numbering is not a figure
+    ("2、其他法律行政法规禁止公开 3", (3.0,)),
+    ("2024年度本机关未收取信息处理费。", ()),      # a year is not a figure
+    ("8 1 0 0 0 0 9", (8.0, 1.0, 0.0, 9.0, 8100009.0)),  # spaced cells, or a number a PDF split
+    ("共收费3.5万元", (3.5,)),
+    ("１,２３４条", (1234.0,)),
+])
+def test_figures_a_span_states(text, figures):
+    assert figures_in(text) == figures
+
+
+@pytest.mark.parametrize("text", ["2024年度本机关未收取信息处理费。", "本机关⽆收取信息处理费", "—"])
+def test_zero_stated_without_a_figure(text):
+    assert states_zero(text)
+
+
+def test_a_number_in_a_zero_sentence_is_not_zero():
+    assert not states_zero("本机关未收取信息处理费，减免3件")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from extractor.read.llm import LlmReader
-from extractor.read.llm_quotes import QuoteIndex
+from extractor.read.llm_quotes import QuoteIndex, ground
 from extractor.read.llm_sections import split_sections
 from extractor.settings import Settings
 from schemas import Document, Record, Source
@@ -472,3 +472,18 @@ def test_a_malformed_completion_fails_the_task_not_the_record(tmp_path, fault):
     assert record.model_dump(include={"requests", "appeals", "proactive"}) == \
         {k: gold[k] for k in ("requests", "appeals", "proactive")}
     assert any(c.rule.startswith("llm.") for c in record.checks)
+
+
+def test_a_label_numbering_does_not_ground_a_cell():
+    """The adversary quotes the row and reads its numbering: ``1.属于国家秘密`` does not state 1."""
+    from extractor.read.llm_tasks import table_model
+
+    text = (Path(__file__).resolve().parents[1] / "samples" / "000_b3cbf005723c64d9.txt").read_text(encoding="utf-8")
+    index = QuoteIndex(text)
+    zeros = dict.fromkeys(("natural_person", "commercial", "research", "nonprofit", "legal_service",
+                           "other_org"), 0)
+    row = {"row": "denied_state_secret", **zeros, "total": 1, "quote": "1.属于国家秘密 0 0 0 0 0 0 0"}
+    answer = table_model("requests").model_validate({"rows": [{**row, "total": 0}]}, context={"index": index})
+    assert all(g.problem is None for g in answer.grounded(index))
+    span, problem = ground(index, row["quote"], 1, "requests.denied_state_secret.total", ("国家秘密",))
+    assert span is None and "does not state this value" in problem

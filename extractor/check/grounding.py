@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from schemas import Check, Record, Span, get_path
 
 from extractor.check.arithmetic import table_of
-from schemas.grammar import fold_text, format_number, numbers_in, same_number, states_zero
+from schemas.grammar import figures_in, fold_text, format_number, numbers_in, same_number, states_zero
 from extractor.check.values import table_values
 from schemas.template import table_fields
 
@@ -41,7 +41,8 @@ def states_value(span_text: str, value: object, path: str) -> bool:
     if value == 0 and states_zero(span_text):
         return True
     targets = [value * f for f in UNIT_FACTORS.get(path, (1.0,))]
-    return any(same_number(n, t) for n in numbers_in(span_text) for t in targets)
+    stated = numbers_in(span_text) if path == "year" else figures_in(span_text)
+    return any(same_number(n, t) for n in stated for t in targets)
 
 
 def numeric(value: object) -> float | None:
