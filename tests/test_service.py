@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 
 import pyarrow.parquet as pq
 import pytest
@@ -15,7 +16,15 @@ from typer.testing import CliRunner
 
 from extractor.errors import ConfigError
 from extractor.service.app import create_app
-from extractor.service.auth import check_bind
+from extractor.service.auth import (
+    COOKIE,
+    LOGIN_ATTEMPTS,
+    SESSION_SECONDS,
+    LoginLimiter,
+    check_bind,
+    session_valid,
+    session_value,
+)
 from extractor.store import open_store
 from schemas import Record
 from review_fixtures import WRONG_CELL, extracted_flagged, gold_record, sample, settings_for
@@ -222,6 +231,43 @@ def test_token_is_required_on_every_request(tmp_path):
     landing = browser.get("/queue?token=s3cret&status=ok", headers=HTML, follow_redirects=False)
     assert landing.status_code == 303 and landing.headers["location"] == "/queue?status=ok"
     assert browser.get("/queue?status=ok", headers=HTML).status_code == 200
+
+
+
+def test_the_session_cookie_is_signed_not_the_token(tmp_path):
+    app = create_app(settings_for(tmp_path, token="s3cret"))
+    browser = TestClient(app, base_url="http://localhost")
+    login = browser.post("/login", data={"token": "s3cret", "next": "/queue"}, follow_redirects=False)
+    cookie = login.cookies[COOKIE]
+    assert "s3cret" not in cookie and "s3cret" not in login.headers["set-cookie"]
+    assert "httponly" in login.headers["set-cookie"].lower() and "max-age" in login.headers["set-cookie"].lower()
+    assert browser.get("/api/records").status_code == 200
+    # a forged, a tampered and an expired session are all refused
+    for forged in ("s3cret", "1." + "0" * 64, cookie[:-1] + ("0" if cookie[-1] != "0" else "1"),
+                   session_value("s3cret", now=time.time() - SESSION_SECONDS - 60)):
+        other = TestClient(app, base_url="http://localhost", cookies={COOKIE: forged})
+        assert_error(other.get("/api/records"), 401, "unauthorized")
+    # a session signed with another token dies when the token changes
+    assert session_valid(session_value("s3cret"), "s3cret") and not session_valid(session_value("old"), "s3cret")
+    https = TestClient(app, base_url="https://localhost")
+    secure = https.post("/login", data={"token": "s3cret", "next": "/queue"}, follow_redirects=False)
+    assert "secure" in secure.headers["set-cookie"].lower()
+
+
+def test_wrong_logins_are_rate_limited(tmp_path):
+    app = create_app(settings_for(tmp_path, token="s3cret"))
+    client = TestClient(app, base_url="http://localhost")
+    codes = [client.post("/login", data={"token": f"guess{i}", "next": "/queue"}).status_code
+             for i in range(LOGIN_ATTEMPTS + 2)]
+    assert codes[:LOGIN_ATTEMPTS] == [401] * LOGIN_ATTEMPTS and codes[LOGIN_ATTEMPTS:] == [429, 429]
+    blocked = client.post("/login", data={"token": "s3cret", "next": "/queue"}, follow_redirects=False)
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1  # even the right one waits
+    assert "try again in" in blocked.text
+    limiter = LoginLimiter(attempts=2, window_s=10)
+    limiter.failed("a", now=0)
+    limiter.failed("a", now=1)
+    assert limiter.retry_after("a", now=2) > 0 and limiter.retry_after("b", now=2) == 0
+    assert limiter.retry_after("a", now=12) == 0  # the window slid past both failures
 
 
 # -- pages -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from extractor.service import api, pages
-from extractor.service.auth import TokenMiddleware
+from extractor.service.auth import LoginLimiter, TokenMiddleware
 from extractor.service.guard import GuardMiddleware
 from extractor.service.errors import error_body, install_error_handlers, too_large_message
 from extractor.settings import Settings
@@ -32,6 +32,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store or open_store(settings)
     app.state.llm = make_llm(settings)
+    app.state.login_limiter = LoginLimiter()
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.templates.env.filters["num"] = format_number
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from extractor.export.records import FORMATS
-from extractor.service.auth import set_token_cookie, token_matches
+from extractor.service.auth import LoginLimiter, set_token_cookie, token_matches
 from extractor.service.query import Page, QueueQuery
 from extractor.service.views import PENDING, record_detail, record_summary
 from extractor.store import RISK_LABELS
@@ -20,8 +20,10 @@ TEMPLATES = ("gov2021", "gov2019", "legacy", "unknown")
 REVIEWS = ("unreviewed", "corrected", "approved")
 
 
-def render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
-    return request.app.state.templates.TemplateResponse(request, name, {"data": context}, status_code=status)
+def render(request: Request, name: str, context: dict, status: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
+    return request.app.state.templates.TemplateResponse(request, name, {"data": context}, status_code=status,
+                                                        headers=headers)
 
 
 def queue_context(request: Request, form: QueueQuery, page: Page) -> dict:
@@ -82,10 +84,18 @@ def login(request: Request, token: str = Form(...), next: str = Form("/queue")):
     expected = request.app.state.settings.token
     if not expected:
         return RedirectResponse(_safe_next(next), status_code=303)
+    limiter: LoginLimiter = request.app.state.login_limiter
+    client = request.client.host if request.client else "?"
+    wait = limiter.retry_after(client)
+    if wait:
+        return render(request, "login.html", {"next": _safe_next(next),
+                      "error": f"too many wrong tokens; try again in {wait} s"},
+                      status=429, headers={"Retry-After": str(wait)})
     if not token_matches(token, expected):
+        limiter.failed(client)
         return render(request, "login.html", {"next": _safe_next(next), "error": "wrong token"}, status=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    set_token_cookie(response, expected)
+    set_token_cookie(request, response, expected)
     return response
 
 
