@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(50.0, description="files larger than this are refused")
     max_docx_uncompressed_mb: float = Field(
         200.0, description="a DOCX that unpacks to more than this is treated as a zip bomb")
+    max_docx_xml_mb: float = Field(
+        24.0, description="a DOCX whose text part (word/document.xml) unpacks to more than this is "
+                          "refused: parsing it takes ~30x its size in memory")
 
     # the batch: worker processes and the budget of one document
     workers: int = Field(

@@ -417,6 +417,22 @@ def test_docx_extreme_compression_ratio_is_refused(tmp_path):
         ingest_file(write(tmp_path, "r.docx", data), SETTINGS)
 
 
+
+def test_docx_text_part_over_its_own_limit_is_refused(tmp_path):
+    """Inside the archive limits, but a text part too big to parse within the memory budget."""
+    import random
+
+    rng = random.Random(5)
+    paragraphs = "".join(f"<w:p><w:r><w:t>{rng.getrandbits(64)}</w:t></w:r></w:p>" for _ in range(60_000))
+    xml = (f'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+           f"<w:body>{paragraphs}</w:body></w:document>").encode()
+    assert len(xml) > 2 << 20
+    path = write(tmp_path, "big.docx", zip_bytes({"word/document.xml": xml}))
+    with pytest.raises(InputDocumentError, match="NIANBAO_MAX_DOCX_XML_MB"):
+        ingest_file(path, SETTINGS.model_copy(update={"max_docx_xml_mb": 1.0}))
+    assert ingest_file(path, SETTINGS).text.count("\n") >= 59_999  # the default reads it
+
+
 def test_zip_without_document_xml_is_refused(tmp_path):
     data = zip_bytes({"word/styles.xml": b"<styles/>", "readme.txt": b"hi"})
     with pytest.raises(InputDocumentError, match="word/document.xml"):

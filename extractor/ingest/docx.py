@@ -2,7 +2,8 @@
 
 The zip is checked before anything is unpacked (a DOCX that unpacks to more than
 ``settings.max_docx_uncompressed_mb``, or with an extreme compression ratio, is refused as a zip
-bomb), and the main part is read with a hard size cap because member headers can lie. The XML is
+bomb), and the main part is read with a hard size cap (``settings.max_docx_xml_mb``: parsing XML
+costs ~30× its size in memory) because member headers can lie. The XML is
 walked directly with lxml (python-docx repeats a merged cell's text in every grid position it
 covers; the raw ``gridSpan``/``vMerge`` markup lets a merged cell's text appear once). A table
 that contains another table is a layout wrapper: its cells are read as ordinary blocks.
@@ -42,7 +43,7 @@ def ingest_docx(data: bytes, name: str, settings: Settings) -> Ingested:
     archive = _open_zip(data, name)
     limit = int(settings.max_docx_uncompressed_mb * _MB)
     _refuse_zip_bomb(archive, name, limit)
-    body = _read_body(archive, name, limit)
+    body = _read_body(archive, name, int(settings.max_docx_xml_mb * _MB))
     builder = TextBuilder()
     _walk_blocks(body, builder)
     return Ingested(text=builder.text())
@@ -122,8 +123,10 @@ def _read_capped(archive: zipfile.ZipFile, part: str, name: str, limit: int) -> 
             "remove the password / re-save it in Word, or supply it as PDF") from exc
     if len(data) > limit:
         raise InputDocumentError(
-            f"{name}: {part} unpacks to more than {limit / _MB:.0f} MB (max_docx_uncompressed_mb);"
-            " this looks like a zip bomb. Supply the report as PDF/HTML")
+            f"{name}: its text part {part} unpacks to more than {limit / _MB:.0f} MB "
+            "(max_docx_xml_mb; a long report's is a few MB, and parsing it takes ~30× its size in "
+            "memory). Supply the report as PDF/HTML, or raise NIANBAO_MAX_DOCX_XML_MB if you trust "
+            "the file")
     return data
 
 
