@@ -19,7 +19,7 @@ class Settings(BaseSettings):
         200.0, description="a DOCX that unpacks to more than this is treated as a zip bomb")
     max_docx_xml_mb: float = Field(
         24.0, description="a DOCX whose text part (word/document.xml) unpacks to more than this is "
-                          "refused: parsing it takes ~30x its size in memory")
+                          "refused: parsing it takes ~15x its size in memory")
 
     # the batch: worker processes and the budget of one document
     workers: int = Field(

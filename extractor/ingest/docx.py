@@ -3,7 +3,7 @@
 The zip is checked before anything is unpacked (a DOCX that unpacks to more than
 ``settings.max_docx_uncompressed_mb``, or with an extreme compression ratio, is refused as a zip
 bomb), and the main part is read with a hard size cap (``settings.max_docx_xml_mb``: parsing XML
-costs ~30× its size in memory) because member headers can lie. The XML is
+costs ~15× its size in memory) because member headers can lie. The XML is
 walked directly with lxml (python-docx repeats a merged cell's text in every grid position it
 covers; the raw ``gridSpan``/``vMerge`` markup lets a merged cell's text appear once). A table
 that contains another table is a layout wrapper: its cells are read as ordinary blocks.
