@@ -124,7 +124,7 @@ def _read_capped(archive: zipfile.ZipFile, part: str, name: str, limit: int) -> 
     if len(data) > limit:
         raise InputDocumentError(
             f"{name}: its text part {part} unpacks to more than {limit / _MB:.0f} MB "
-            "(max_docx_xml_mb; a long report's is a few MB, and parsing it takes ~30× its size in "
+            "(max_docx_xml_mb; a long report's is a few MB, and parsing it takes ~15× its size in "
             "memory). Supply the report as PDF/HTML, or raise NIANBAO_MAX_DOCX_XML_MB if you trust "
             "the file")
     return data
