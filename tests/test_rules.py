@@ -207,3 +207,28 @@ def test_real_pdf_plain_text_flow_reads_every_cell(name):
     for table in ("proactive", "requests", "appeals"):
         assert rec[table] == gold[table], table
     assert (rec["year"], rec["template"]) == (gold["year"], gold["template"])
+
+
+def _legacy_sheet(rows: list[tuple[str, str, str]]) -> str:
+    cells = "".join(f"\t{name}\n\t{unit}\n\t{value}\n\n" for name, unit, value in rows)
+    return ("某县人民政府2016年政府信息公开工作年度报告\n\n本年度我县认真贯彻落实《中华人民共和国政府信息公开条例》。\n\n"
+            "2016年度政府信息公开工作情况统计表\n\n\t统计指标\n\t单位\n\t统计数\n\n" + cells)
+
+
+def test_legacy_indicators_are_read_through_the_synonym_table():
+    """Sheets name the same indicator in many ways; each maps to its summary field with evidence."""
+    text = _legacy_sheet([("一、主动公开情况", "", ""), ("（一）主动公开文件数", "条", "120"),
+                          ("其中：政府网站公开数", "条", "80"),
+                          ("二、受理政府信息公开申请总数", "件", "9"),
+                          ("三、因政府信息公开申请行政复议数", "件", "1"), ("四、行政诉讼数", "件", "2")])
+    rec = read_document(doc(text))
+    assert rec.template == "legacy"
+    s = rec.summary
+    assert (s.proactive_total, s.requests_received, s.review_total, s.litigation_total) == (120, 9, 1, 2)
+    assert text[rec.evidence["summary.proactive_total"].start:rec.evidence["summary.proactive_total"].end] == "120"
+
+
+def test_the_most_specific_legacy_synonym_wins_over_document_order():
+    text = _legacy_sheet([("（一）主动公开信息数", "条", "300"), ("（二）主动公开政府信息数", "条", "120"),
+                          ("二、收到申请数", "件", "9")])
+    assert read_document(doc(text)).summary.proactive_total == 120

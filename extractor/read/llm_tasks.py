@@ -399,12 +399,8 @@ def legacy_tasks(text: str, prompts: Path | None = None) -> list[Task]:
 
 
 def legacy_summary(indicators: list[LegacyIndicator]) -> dict[str, int]:
-    """summary field → index of the first indicator LEGACY_SUMMARY_MAP maps onto it."""
-    out: dict[str, int] = {}
-    for fieldname, keywords in LEGACY_SUMMARY_MAP.items():
-        for i, ind in enumerate(indicators):
-            name = normalise(ind.name)[0]
-            if ind.value is not None and any(k in name for k in keywords):
-                out[fieldname] = i
-                break
-    return out
+    """summary field → index of the indicator LEGACY_SUMMARY_MAP maps onto it (as the reader)."""
+    from extractor.read.reader.legacy import legacy_match
+
+    found = {f: legacy_match(indicators, keywords) for f, keywords in LEGACY_SUMMARY_MAP.items()}
+    return {f: i for f, i in found.items() if i is not None}

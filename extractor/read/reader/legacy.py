@@ -26,8 +26,9 @@ def with_legacy(record: Record, rows: list[LabelledRow]) -> Record:
         indicators.append(LegacyIndicator(name=name, unit=unit, value=parse_number(values[0].text)))
         spans.setdefault(name, values[0])
     for field_name, keywords in LEGACY_SUMMARY_MAP.items():
-        hit = next((i for i in indicators if any(k in i.name for k in keywords)), None)
-        if hit is not None and summary.get(field_name) is None:
+        found = legacy_match(indicators, keywords)
+        if found is not None and summary.get(field_name) is None:
+            hit = indicators[found]
             summary[field_name] = int(hit.value) if hit.value == int(hit.value) else hit.value
             cell = spans[hit.name]
             evidence[f"summary.{field_name}"] = Span(start=cell.start, end=cell.end, text=cell.text)
@@ -36,3 +37,14 @@ def with_legacy(record: Record, rows: list[LabelledRow]) -> Record:
     return record.model_copy(update={"legacy_indicators": indicators or None,
                                      "summary": Summary(**summary), "evidence": evidence,
                                      "needs_llm": needs})
+
+
+def legacy_match(indicators: list[LegacyIndicator], keywords: tuple[str, ...]) -> int | None:
+    """Index of the indicator named by the earliest keyword (synonyms, most specific first)."""
+    names = [normalize_label(i.name) if i.value is not None else None for i in indicators]
+    for keyword in keywords:
+        key = normalize_label(keyword)
+        hit = next((n for n, name in enumerate(names) if name is not None and key in name), None)
+        if hit is not None:
+            return hit
+    return None
