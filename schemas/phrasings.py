@@ -30,6 +30,10 @@ PROSE_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
 _C = r"[^。；;，,\n\t]"  # a character inside one clause
 _FIG = r"(?P<n>\d[\d,]*(?:\.\d+)?)"
 APPROXIMATE_WORDS = ("约", "近", "余", "多", "逾", "超过", "左右")
+# a figure for all years, not the report's year ("历年累计主动公开政府信息2027条"): never the year's
+# figure. Not 累计 alone ("全年累计主动公开…" is the year's) nor 以来 alone ("今年以来…").
+CUMULATIVE_WORDS = ("历年", "累计至今", "至今累计", "成立以来", "开通以来")
+CUMULATIVE_REACH = 8  # characters before the phrase that may hold a cumulative word
 PROSE_FIGURES: dict[str, tuple[re.Pattern[str], ...]] = {
     "proactive_total": (
         re.compile(rf"主动公开{_C}{{0,10}}?(?:政府)?信息{_C}{{0,4}}?(?:共计?|合计)?\s*{_FIG}\s*条"),

@@ -32,3 +32,14 @@ def test_an_approximate_figure_is_not_read():
 def test_counts_of_information_items_are_not_suggestions_handled():
     found, _ = prose_figures("公开人大代表建议、政协委员提案办理情况相关信息70条。")
     assert "npc_suggestions" not in found and "cppcc_proposals" not in found
+
+
+def test_a_cumulative_figure_is_not_the_years_figure():
+    from extractor.read.prose import prose_figures
+
+    text = "2017年度，主动公开政府信息733条。历年累计主动公开政府信息2027条。"
+    found, notes = prose_figures(text)
+    assert found["proactive_total"][0] == 733 and not notes
+    # the year's own totals, however they are worded, still count
+    for same_year in ("全年累计主动公开政府信息733条。", "今年以来，主动公开政府信息733条。"):
+        assert prose_figures(same_year)[0]["proactive_total"][0] == 733

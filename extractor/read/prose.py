@@ -8,7 +8,7 @@ figure (约/余/多 …) is left null with ``reader.approximate``. Whatever stay
 from __future__ import annotations
 
 from schemas import Check, Record, Span
-from schemas.phrasings import APPROXIMATE_WORDS, PROSE_FIGURES
+from schemas.phrasings import APPROXIMATE_WORDS, CUMULATIVE_REACH, CUMULATIVE_WORDS, PROSE_FIGURES
 
 MAX_CHARS = 400_000  # prose figures sit in the report's text, not in megabytes of filler
 
@@ -22,7 +22,10 @@ def prose_figures(text: str) -> tuple[dict[str, tuple[float, Span]], list[Check]
         readings, approximate = {}, False
         for pattern in patterns:
             for m in pattern.finditer(text):
-                if "n" in pattern.groupindex and m.group("n") is not None:
+                has_figure = "n" in pattern.groupindex and m.group("n") is not None
+                if _cumulative(text, m.start(), m.start("n") if has_figure else m.end()):
+                    continue
+                if has_figure:
                     if any(w in text[max(0, m.start("n") - 2):m.end("n") + 2] for w in APPROXIMATE_WORDS):
                         approximate = True
                         continue
@@ -41,6 +44,13 @@ def prose_figures(text: str) -> tuple[dict[str, tuple[float, Span]], list[Check]
             notes.append(Check(rule="reader.approximate", cells=[f"summary.{field}"],
                                message=f"the prose gives summary.{field} only approximately; left null"))
     return found, notes
+
+
+def _cumulative(text: str, start: int, figure: int) -> bool:
+    """The phrase counts all years: a cumulative word just before it, or inside it before the figure."""
+    clause = text[max(0, start - CUMULATIVE_REACH):max(figure, start)]
+    clause = clause[max(clause.rfind(c) for c in "。；;\n") + 1:]
+    return any(w in clause for w in CUMULATIVE_WORDS)
 
 
 def with_prose_figures(record: Record, text: str) -> Record:
