@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 from fastapi.responses import JSONResponse
 
+from extractor.service.auth import LOCAL_HOSTS
 from extractor.service.errors import error_body
 
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
