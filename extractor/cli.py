@@ -1,5 +1,8 @@
-"""The ``nianbao`` command line. Thin: parses options, calls the stages, renders progress and
-errors. Logging is configured here and nowhere else."""
+"""The ``nianbao`` command line. Thin: parses options, calls the stages; what it shows is in
+``extractor.cli_display``. Logging is configured here and nowhere else.
+
+Start-up is kept short (``nianbao --help`` imports typer and nothing heavy): pydantic, rich, the
+settings and the stages are imported inside the commands that use them."""
 from __future__ import annotations
 
 import json
@@ -9,18 +12,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from extractor.errors import ConfigError, NianbaoError
-from extractor.settings import Settings
-from schemas import Record
+
+if TYPE_CHECKING:
+    from extractor.settings import Settings
+    from schemas import Record
 
 app = typer.Typer(
     help="nianbao: structured data from 政府信息公开工作年度报告 (government information-disclosure "
@@ -29,10 +29,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rendering it with rich would double the start-up time
     epilog="Exit codes: 0 nothing failed; 1 some document failed, the eval is worse than its "
            "baseline, or `check` found an error; 2 usage or setup error.",
 )
-err = Console(stderr=True, soft_wrap=True)  # messages stay one line, whatever the width
 
 LlmOpt = Annotated[str, typer.Option("--llm", help="auto: call the LLM only for what the rules left "
                                      "open (needs an endpoint); off: rules only; always: LLM for every document.")]
@@ -40,6 +40,10 @@ LlmOpt = Annotated[str, typer.Option("--llm", help="auto: call the LLM only for 
 
 def make_settings(**overrides) -> Settings:
     """Environment (NIANBAO_*) plus the CLI options that were given."""
+    from pydantic import ValidationError
+
+    from extractor.settings import Settings
+
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:  # → one line naming the setting, its variable and what is allowed
@@ -67,7 +71,7 @@ def make_llm(settings: Settings):
 
 @app.command()
 def extract(
-    paths: Annotated[list[str], typer.Argument(help="report files, folders or globs")],
+    paths: Annotated[list[str], typer.Argument(metavar="PATH", help="report files, folders or globs")],
     output: Annotated[Path, typer.Option("-o", "--output", help="JSONL file of records (one per line)")] = Path("records.jsonl"),
     csv: Annotated[Optional[Path], typer.Option("--csv", help="also write one wide CSV row per report")] = None,
     llm: LlmOpt = "auto",
@@ -89,6 +93,7 @@ def extract(
 
     Exit code 0 when no document failed, 1 when some did, 2 for a usage or setup error."""
     from extractor.batch import expand_paths, iter_records
+    from extractor.cli_display import err, print_summary, progress, say
     from extractor.sinks import BatchSummary, JsonlSink, prepare_output
 
     settings = make_settings(llm=llm, llm_model=model, llm_base_url=base_url, llm_mode=mode,
@@ -103,17 +108,17 @@ def extract(
                           "(supported: .txt .md .html .htm .docx .pdf)")
     llm_reader = make_llm(settings)
     if llm_reader is None and settings.llm != "off":
-        err.print("[yellow]No LLM endpoint configured: reading tables with rules only. Fields that "
+        err().print("[yellow]No LLM endpoint configured: reading tables with rules only. Fields that "
                   "need an LLM are listed in each record's `needs_llm` (set NIANBAO_LLM_BASE_URL "
                   "and NIANBAO_LLM_MODEL to fill them).[/yellow]")
     repo = _open_store(settings) if store else None
     todo, stored = _split_stored(files, repo, settings)
     summary = BatchSummary()
-    with JsonlSink(output, append=append) as sink, _csv_rows(csv) as csv_row, _progress(quiet) as progress:
+    with JsonlSink(output, append=append) as sink, _csv_rows(csv) as csv_row, progress(quiet) as bar:
         if sink.torn_bytes:
-            err.print(f"[yellow]warning:[/yellow] dropped a torn last line ({sink.torn_bytes} bytes) "
-                      f"from {escape(str(output))}, left by a run that was killed")
-        task = progress.add_task("extracting", total=len(files))
+            say("[yellow]warning:[/yellow] dropped a torn last line ({} bytes) from {}, left by a run "
+                "that was killed", sink.torn_bytes, output)
+        task = bar.add_task("extracting", total=len(files))
 
         def emit(record: Record, from_store: bool = False) -> None:
             if not sink.write(record):
@@ -122,7 +127,7 @@ def extract(
                 summary.reemitted += 1
             csv_row(record)
             summary.add(record)
-            progress.advance(task)
+            bar.advance(task)
 
         for record in stored:
             emit(record, from_store=True)
@@ -132,8 +137,8 @@ def extract(
                 repo.save_record(record, settings.extraction_config)
             emit(record)
             if llm_reader is not None:
-                progress.update(task, description=f"extracting · {summary.llm_totals()}")
-    _print_summary(summary, output)
+                bar.update(task, description=f"extracting · {summary.llm_totals()}")
+    print_summary(summary, output)
     raise typer.Exit(1 if summary.failed else 0)
 
 
@@ -185,35 +190,6 @@ def _as_read_from(record: Record, path: Path) -> Record:
     return record.model_copy(update={"source": record.source.model_copy(update={"path": str(path)})})
 
 
-def _progress(quiet: bool) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, disable=quiet)
-
-
-def _print_summary(summary, output: Path) -> None:
-    table = Table(title=f"nianbao extract → {escape(str(output))}")
-    for col in ("status", "documents"):
-        table.add_column(col)
-    for status in ("ok", "needs_review", "failed"):
-        table.add_row(status, str(summary.statuses.get(status, 0)))
-    if summary.reemitted:
-        table.add_row("of which from the store", str(summary.reemitted))
-    if summary.already_written:
-        table.add_row(f"already in {escape(output.name)} (not written again)", str(summary.already_written))
-    err.print(table)
-    for path, error in summary.failures:
-        err.print(f"[red]failed[/red] {escape(path)}: {escape(error)}")
-    if summary.failed > len(summary.failures):
-        err.print(f"… and {summary.failed - len(summary.failures)} more failed (see `error` in {escape(str(output))})")
-    if summary.rules:
-        err.print("most frequent rules: " + ", ".join(f"{escape(k)} ({v})" for k, v in summary.rules.most_common(6))
-                  + " — `nianbao schema` explains each")
-    if summary.used_llm:
-        err.print(summary.llm_totals())
-    if summary.needs_llm:
-        err.print(f"fields left for an LLM: {', '.join(f'{escape(k)} ({v})' for k, v in summary.needs_llm.most_common(8))}")
-
-
 @app.command()
 def check(
     record_file: Annotated[Path, typer.Argument(help="a record JSON file (or JSONL: every line is checked)")],
@@ -238,6 +214,8 @@ def check(
 
 
 def _load_records(path: Path) -> list[Record]:
+    from schemas import Record
+
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -270,12 +248,13 @@ def eval_(
     except ImportError:  # an install that predates the evals package: use the checkout's
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from evals.command import EvalError, EvalOptions, run_eval_command
+    from extractor.cli_display import err
 
     opts = EvalOptions(llm=llm, prompts=prompts, model=model, baseline=baseline,
                        tolerance=tolerance, save=save, html=html, out=out,
                        **({"dataset": dataset} if dataset else {}))
     try:
-        code = run_eval_command(opts, err)
+        code = run_eval_command(opts, err())
     except EvalError as exc:
         raise ConfigError(str(exc)) from exc
     raise typer.Exit(code)
@@ -284,6 +263,8 @@ def eval_(
 @app.command()
 def schema() -> None:
     """Print the record's JSON Schema."""
+    from schemas import Record
+
     typer.echo(json.dumps(Record.model_json_schema(), ensure_ascii=False, indent=2))
 
 
@@ -304,7 +285,9 @@ def serve(
     settings = make_settings(data_dir=data_dir, llm=llm, max_upload_mb=max_upload_mb)
     check_bind(host, settings.token)
     application = create_app(settings)
-    err.print(f"nianbao review service on http://{host}:{port}/ (store: {settings.database_url or settings.data_dir})")
+    from extractor.cli_display import err
+
+    err().print(f"nianbao review service on http://{host}:{port}/ (store: {settings.database_url or settings.data_dir})")
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
@@ -322,7 +305,9 @@ def export(
 
     settings = make_settings(data_dir=data_dir)
     count = export_store(_open_store(settings), format, output, RecordFilter(status=status, review_status=review))
-    err.print(f"exported {count} record(s) to {output}")
+    from extractor.cli_display import err
+
+    err().print(f"exported {count} record(s) to {output}")
 
 
 @app.command()
@@ -338,7 +323,9 @@ def promote(
 
     settings = make_settings(data_dir=data_dir)
     entry = promote_record(_open_store(settings), record_id, dataset, name=name, overwrite=overwrite)
-    err.print(f"added case {entry['id']}: {dataset / entry['doc']} + {dataset / entry['gold']}")
+    from extractor.cli_display import err
+
+    err().print(f"added case {entry['id']}: {dataset / entry['doc']} + {dataset / entry['gold']}")
 
 
 def _usage_error_types() -> tuple[type[BaseException], ...]:
@@ -357,11 +344,20 @@ def _usage_error_types() -> tuple[type[BaseException], ...]:
 
 def _usage_line(exc: BaseException) -> str:
     message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-    if not message.strip():  # no arguments at all
+    if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments at all: the help on stdout
+        typer.echo(message)
+        message = "missing command"
+    elif not message.strip():
         message = "missing command"
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else "nianbao"
     return f"{message.strip()} — try '{where} --help'"
+
+
+def _say(markup: str, *plain: object) -> None:
+    from extractor.cli_display import say
+
+    say(markup, *plain)
 
 
 def main() -> None:
@@ -371,20 +367,20 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)  # typer.Exit(n) comes back as the return value n
     except NianbaoError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        _say("[red]error:[/red] {}", exc)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, typer.Abort):
-        err.print("interrupted")
+        _say("interrupted")
         sys.exit(130)
     except _usage_error_types() as exc:
-        err.print(f"[red]error:[/red] {escape(_usage_line(exc))}")
+        _say("[red]error:[/red] {}", _usage_line(exc))
         sys.exit(2)
     except Exception as exc:  # a bug: one line, the traceback only on request
         if os.environ.get("NIANBAO_DEBUG"):
             raise
-        err.print(f"[red]internal error:[/red] {escape(f'{type(exc).__name__}: {exc}')} "
-                  "(a bug in nianbao; rerun with NIANBAO_DEBUG=1 for the traceback and report it)")
+        _say("[red]internal error:[/red] {} (a bug in nianbao; rerun with NIANBAO_DEBUG=1 for the "
+             "traceback and report it)", f"{type(exc).__name__}: {exc}")
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

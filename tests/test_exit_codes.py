@@ -130,3 +130,15 @@ def test_the_summary_names_the_most_frequent_rules(tmp_path):
     result = run("extract", str(tmp_path / "cut.txt"), "-o", str(tmp_path / "r.jsonl"), "-q")
     assert result.returncode == 0  # needs_review is not a failure
     assert "most frequent rules: reader.incomplete (1)" in result.stderr
+
+
+def test_help_starts_without_the_heavy_libraries():
+    """`nianbao --help` imports typer and nothing heavy: the start-up target (< 0.2 s, measured by
+    bench/bench_extract.py) rests on pydantic, rich, lxml and the LLM stack staying out of it."""
+    probe = ("import sys\nsys.argv = ['nianbao', '--help']\nfrom extractor.cli import main\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "heavy = ('pydantic', 'pydantic_settings', 'rich', 'lxml', 'openai', 'instructor', 'pypdfium2', 'schemas')\n"
+             "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in heavy))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert "Usage: nianbao" in result.stdout
+    assert "LOADED []" in result.stdout, result.stdout[-500:]
