@@ -36,7 +36,8 @@ CUMULATIVE_WORDS = ("历年", "累计至今", "至今累计", "成立以来", "�
 CUMULATIVE_REACH = 8  # characters before the phrase that may hold a cumulative word
 PROSE_FIGURES: dict[str, tuple[re.Pattern[str], ...]] = {
     "proactive_total": (
-        re.compile(rf"主动公开{_C}{{0,10}}?(?:政府)?信息{_C}{{0,4}}?(?:共计?|合计)?\s*{_FIG}\s*条"),
+        # not a category of it ("其他应主动公开的政府信息13条")
+        re.compile(rf"(?<!应)(?<!其他)主动公开{_C}{{0,10}}?(?:政府)?信息{_C}{{0,4}}?(?:共计?|合计)?\s*{_FIG}\s*条"),
     ),
     "fee_collected_yuan": (
         re.compile(rf"收取{_C}{{0,8}}?费用?{_C}{{0,4}}?{_FIG}\s*元"),
@@ -50,4 +51,18 @@ PROSE_FIGURES: dict[str, tuple[re.Pattern[str], ...]] = {
         re.compile(rf"政协(?:委员)?提案{_C}{{0,6}}?{_FIG}\s*件"),
         re.compile(rf"办理{_C}{{0,8}}?政协{_C}{{0,6}}?提案{_C}{{0,4}}?{_FIG}\s*件"),
     ),
+}
+
+
+# How prose states a table cell (表二's document counts): used only to choose among the splits of
+# a run-together row that the template's equations leave open ("制定规范性文件15件" settles
+# 规范性文件 `15621` as 15|6|21). Keyed by template path; group "n" is the figure.
+_DOC_VERBS = {"issued": r"(?:制定|制发|印发|出台|发布)", "repealed": r"(?:废止|废除)", "in_force": r"现行有效(?:的)?"}
+_DOC_ROWS = {"rules": r"规章", "normative_documents": r"(?:行政)?规范性文件"}
+CELL_PHRASINGS: dict[str, tuple[re.Pattern[str], ...]] = {
+    f"proactive.{row}.{col}": (
+        re.compile(rf"{verb}{_C}{{0,4}}?{noun}(?:件数)?{_C}{{0,2}}?{_FIG}\s*件"),
+        re.compile(rf"{noun}{_C}{{0,4}}?{verb}(?:件数)?{_C}{{0,2}}?{_FIG}\s*件"),
+    )
+    for row, noun in _DOC_ROWS.items() for col, verb in _DOC_VERBS.items()
 }

@@ -43,3 +43,18 @@ def test_a_cumulative_figure_is_not_the_years_figure():
     # the year's own totals, however they are worded, still count
     for same_year in ("全年累计主动公开政府信息733条。", "今年以来，主动公开政府信息733条。"):
         assert prose_figures(same_year)[0]["proactive_total"][0] == 733
+
+
+def test_a_category_of_proactive_information_is_not_the_total():
+    text = "2024年，主动公开政府信息310条，重大建设项目类信息279条。其他应主动公开的政府信息13条。"
+    found, notes = prose_figures(text)
+    assert found["proactive_total"][0] == 310 and not notes
+
+
+def test_the_agency_comes_from_a_title_behind_a_crawler_key():
+    from extractor.locate.meta import find_agency
+
+    text = ("标题: 平潭综合实验区管委会办公室2022年度政府信息公开工作年度报告\n发布时间: 2023-01-19\n"
+            "发布机构: 平潭综合实验区人民政府\n正文……")
+    name, start, end = find_agency(text)
+    assert name == "平潭综合实验区管委会办公室" and text[start:end] == name

@@ -13,6 +13,8 @@ _PLACE = r"(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区|市|自治州|州|盟|区|�
 _AGENCY = re.compile(rf"({_PLACE}+[\u4e00-\u9fff]{{0,14}}?{_AGENCY_SUFFIX})")
 _STOP = re.compile(r"^.*[在由于是对向与从据把将的可本年为以及和]")
 _AGENCY_LINE = re.compile(rf"^[\u4e00-\u9fff（）()·]{{2,40}}{_AGENCY_SUFFIX}$")
+# a crawler's or CMS's key before the title ("标题: …", "文章标题：…"): not part of the name
+_TITLE_KEY = re.compile(r"^\s*(?:文章)?(?:标题|题目|名称)\s*[:：]\s*")
 
 
 def fold(text: str) -> str:
@@ -45,7 +47,9 @@ def find_agency(text: str) -> tuple[str, int, int] | None:
         m = _TITLE.search(fold(line))
         if not m:
             continue
-        before = line[: m.start()].strip(" \t\u3000《")
+        before = line[: m.start()]
+        key = _TITLE_KEY.match(before)
+        before = before[key.end() if key else 0:].strip(" \t\u3000《")
         if before and _AGENCY_LINE.match(fold(before).replace(" ", "")):
             return before, start + line.index(before), start + line.index(before) + len(before)
         for j in (k - 1, k + 1, k + 2, k - 2):

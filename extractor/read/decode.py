@@ -20,7 +20,7 @@ Knows no labels: the caller passes the row's field paths and the template's equa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from extractor.check.arithmetic import holds
 from schemas.template import Equation
@@ -184,6 +184,7 @@ class RowRun:
     paths: tuple[str, ...]
     result: DecodeResult
     kept: tuple[Split, ...] = ()
+    confirmed_by: tuple[str, ...] = ()  # prose statements that chose among the candidates
 
     def __post_init__(self) -> None:
         if not self.kept:
@@ -223,3 +224,18 @@ def _consistent(mine: dict[str, int], known: dict[str, float], eqs: Sequence[Equ
             if holds(values, eq) is False:
                 return False
     return True
+
+
+def prefer_stated(r: RowRun, stated: Mapping[str, Mapping[int, str]]) -> None:
+    """Break a tie among a row's candidates by what the report's prose states about its cells
+    (``path → {value: the phrase stating it}``): the one candidate agreeing with the most
+    statements stays, when it agrees with at least one and no other candidate agrees as often.
+    A statement no candidate agrees with (prose and table disagree) chooses nothing."""
+    if len(r.kept) < 2 or r.result.exhausted:
+        return
+    def agreeing(split: Split) -> tuple[str, ...]:
+        return tuple(stated[p][v] for p, v in zip(r.paths, split.values) if v in stated.get(p, {}))
+    scored = sorted(((agreeing(s), s) for s in r.kept), key=lambda pair: -len(pair[0]))
+    best = scored[0][0]
+    if best and len(scored[1][0]) < len(best):
+        r.kept, r.confirmed_by = (scored[0][1],), best

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from extractor.locate.labels import best_match, normalize_label
-from extractor.read.decode import RowRun, decode_row, decode_table, digits_of, row_relations
+from extractor.read.decode import RowRun, decode_row, decode_table, digits_of, prefer_stated, row_relations
 from schemas import Check
 from schemas.grammar import UNITS, fold, is_value
 from schemas.template import (APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, PROACTIVE_DOC_COLUMNS,
@@ -61,10 +61,11 @@ def split_rows(text: str, offset: int = 0) -> list[Row]:
     if looks_like_cell_stream(lines):
         return stream_rows(lines)
     out: list[Row] = []
+    prose = _Prose(text)
     for i, line in enumerate(lines):
         if _PAGE_MARK.match(line.text):
             continue
-        runs = _run_rows(line, i) if _RUN_HINT.search(line.text) and "\t" not in line.text else None
+        runs = _run_rows(line, i, prose) if _RUN_HINT.search(line.text) and "\t" not in line.text else None
         out.extend(runs if runs is not None else [row for row in [_line_row(line, i)] if row.cells])
     return out
 
@@ -229,7 +230,23 @@ def _label_number(chunk: str) -> str:
     return m.group(1) if m else ""
 
 
-def _run_rows(line: Cell, index: int) -> list[Row] | None:
+class _Prose:
+    """The cells the region's prose states (``read.prose.stated_cells``), found on first use:
+    only a run-together row with several splits asks."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self._stated = text, None
+
+    @property
+    def stated(self) -> dict[str, dict[int, str]]:
+        if self._stated is None:
+            from extractor.read.prose import stated_cells
+
+            self._stated = stated_cells(self.text)
+        return self._stated
+
+
+def _run_rows(line: Cell, index: int, prose: _Prose) -> list[Row] | None:
     """Rows of a line holding several template rows, each a label and its cells run together;
     None when the line is not such a line (it is then read as a text row)."""
     text, base = line.text, line.start
@@ -254,10 +271,10 @@ def _run_rows(line: Cell, index: int) -> list[Row] | None:
         prev = end
     if len(found) < _MIN_RUN_ROWS:
         return None
-    return _decoded_rows(found, index)
+    return _decoded_rows(found, index, prose)
 
 
-def _decoded_rows(found: list[tuple[Cell, tuple[str, ...], Cell]], index: int) -> list[Row]:
+def _decoded_rows(found: list[tuple[Cell, tuple[str, ...], Cell]], index: int, prose: _Prose) -> list[Row]:
     eqs = equations("gov2021")
     plain: dict[int, list[Cell]] = {}
     runs: dict[int, RowRun] = {}
@@ -271,6 +288,9 @@ def _decoded_rows(found: list[tuple[Cell, tuple[str, ...], Cell]], index: int) -
             res = decode_row(digits_of(run.text, run.start), len(paths), row_relations(paths, eqs))
             runs[i] = RowRun(paths, res)
     decode_table(list(runs.values()), known, eqs)
+    for r in runs.values():
+        if len(r.kept) > 1:
+            prefer_stated(r, prose.stated)
     rows: list[Row] = []
     for i, (label, paths, run) in enumerate(found):
         cells = plain.get(i)
@@ -292,6 +312,7 @@ def _decoded_cells(r: RowRun, run: Cell) -> tuple[list[Cell] | None, tuple[Check
     if len(r.kept) == 1 and not r.result.exhausted:
         split = r.kept[0]
         how = "the only grammatical split; it breaks the row's sum" if r.result.forced else \
+            f"the split the report's prose confirms: {'; '.join(r.confirmed_by)}" if r.confirmed_by else \
             "the only split that satisfies the template's equations"
         note = Check(rule="reader.decoded", severity="info", cells=list(r.paths),
                      message=f"{prefix}: run-together cells {run.text!r} read as "

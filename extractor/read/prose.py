@@ -8,7 +8,9 @@ figure (约/余/多 …) is left null with ``reader.approximate``. Whatever stay
 from __future__ import annotations
 
 from schemas import Check, Record, Span
-from schemas.phrasings import APPROXIMATE_WORDS, CUMULATIVE_REACH, CUMULATIVE_WORDS, PROSE_FIGURES
+import unicodedata
+
+from schemas.phrasings import APPROXIMATE_WORDS, CELL_PHRASINGS, CUMULATIVE_REACH, CUMULATIVE_WORDS, PROSE_FIGURES
 
 MAX_CHARS = 400_000  # prose figures sit in the report's text, not in megabytes of filler
 
@@ -44,6 +46,22 @@ def prose_figures(text: str) -> tuple[dict[str, tuple[float, Span]], list[Check]
             notes.append(Check(rule="reader.approximate", cells=[f"summary.{field}"],
                                message=f"the prose gives summary.{field} only approximately; left null"))
     return found, notes
+
+
+def stated_cells(text: str) -> dict[str, dict[int, str]]:
+    """``path → {value: phrase}`` for the table cells the prose states exactly (``CELL_PHRASINGS``);
+    the reader uses them only to choose among the splits of a run-together row."""
+    text = unicodedata.normalize("NFKC", text[:MAX_CHARS])
+    out: dict[str, dict[int, str]] = {}
+    for path, patterns in CELL_PHRASINGS.items():
+        for pattern in patterns:
+            for m in pattern.finditer(text):
+                near = text[max(0, m.start("n") - 2):m.end("n") + 2]
+                if "." in m.group("n") or any(w in near for w in APPROXIMATE_WORDS) or \
+                        _cumulative(text, m.start(), m.start("n")):
+                    continue
+                out.setdefault(path, {}).setdefault(int(m.group("n").replace(",", "")), m.group())
+    return out
 
 
 def _cumulative(text: str, start: int, figure: int) -> bool:
