@@ -1,6 +1,8 @@
 """Pre-2019 reports: a free 统计表 of indicators (统计指标 / 单位 / 统计数)."""
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -24,3 +26,20 @@ LEGACY_SUMMARY_MAP: dict[str, tuple[str, ...]] = {
     "review_total": ("行政复议数量", "行政复议数", "行政复议案件数", "行政复议"),
     "litigation_total": ("行政诉讼数量", "行政诉讼数", "行政诉讼案件数", "行政诉讼"),
 }
+
+
+# The statistics sheet as printed: a header naming its value columns ("指标名称 单位 2017年度 历年累计"),
+# then per indicator its name, its unit and one value per column. Crawler dumps run the whole sheet
+# together ("受理政府信息公开申请总数条1423其中：1.当面申请数条152.网上…" = 14|23, 1|5 + the next
+# label's "2."); the reader splits such runs by these relations only: a year's figure is at most the
+# cumulative one, and an item listed under 其中 is at most its total, in every column.
+CUMULATIVE_COLUMN_WORDS = ("历年累计", "累计")  # a column counting all years, never the report's year
+_COLUMN = r"(?:\d{4}\s*年度?|本年度?|历年累计|累计数?|统计数|数量)"
+SHEET_HEADER = re.compile(rf"(?:指标名称|统计指标|指标)\s*(?:单位)?\s*(?P<cols>(?:{_COLUMN}\s*)+)")
+SHEET_COLUMN = re.compile(_COLUMN)
+# one indicator of a run-together sheet: optional numbering, the name (ending as indicator names do),
+# the unit, the digits (stray spaces allowed)
+SHEET_ITEM = re.compile(
+    r"(?P<parts>其中[:：]?)?\s*(?:(?P<no>\d{1,2})\s*[.．、])?\s*"
+    r"(?P<name>[^\d\s:：]{2,40}?(?:数|额|金额|量)(?:[（(]元[)）])?)\s*"
+    r"(?P<unit>人次|万元|元|件|条|个|次|项|篇|份|起)?\s*(?P<run>[0-9０-９](?:[0-9０-９ ]*[0-9０-９])?)")

@@ -42,6 +42,7 @@ PROSE_FIGURES: dict[str, tuple[re.Pattern[str], ...]] = {
     "fee_collected_yuan": (
         re.compile(rf"收取{_C}{{0,8}}?费用?{_C}{{0,4}}?{_FIG}\s*元"),
         re.compile(rf"(?:未|没有|无)(?:产生|收取|发生){_C}{{0,10}}?费"),
+        re.compile(r"(?:未|没有|无)收(?:取)?(?:任何)?费"),  # "政府信息公开无收费及减免情况"
     ),
     "npc_suggestions": (
         re.compile(rf"人大代表(?:议案|建议){_C}{{0,6}}?{_FIG}\s*件"),

@@ -134,7 +134,7 @@ COLUMN_HEADINGS = frozenset(
 GOV2021_PROACTIVE_MARKERS = ("本年制发件数", "本年制发", "现行有效件数", "本年处理决定数量")
 GOV2019_PROACTIVE_MARKERS = ("本年新制作数量", "本年新公开数量", "对外公开总数量")
 # a 统计表 heading, and the names its indicators are printed with (two of them make a legacy sheet)
-LEGACY_MARKERS = ("统计指标", *dict.fromkeys(
+LEGACY_MARKERS = ("统计指标", "指标名称", *dict.fromkeys(
     k for f in ("proactive_total", "requests_received") for k in LEGACY_SUMMARY_MAP[f] if k.endswith("数")))
 # 2019 表二 row labels (its columns differ from 2021's; rows kept as labelled numbers)
 PROACTIVE_2019_ROW_KEYWORDS = ("规章", "规范性文件", "行政许可", "其他对外管理服务事项", "行政处罚",

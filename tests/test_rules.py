@@ -232,3 +232,49 @@ def test_the_most_specific_legacy_synonym_wins_over_document_order():
     text = _legacy_sheet([("（一）主动公开信息数", "条", "300"), ("（二）主动公开政府信息数", "条", "120"),
                           ("二、收到申请数", "件", "9")])
     assert read_document(doc(text)).summary.proactive_total == 120
+
+
+def _run_together_sheet(body: str) -> str:
+    return ("某局2016年政府信息公开年度报告\n本局2016年受理政府信息公开申请若干。\n"
+            "附表指标名称单位2016年度历年累计" + body)
+
+
+def test_a_run_together_two_column_sheet_is_split_by_its_own_relations():
+    """Year | 历年累计 run together, the next label's number fused on: the year's figure is at most
+    the cumulative one and an item under 其中 at most its total, which decides each run here."""
+    from extractor.check import check_record, status_for
+
+    text = _run_together_sheet("受理政府信息公开申请总数件2331其中：1.当面申请数件392.网上申请数件2022"
+                               "行政复议数件01行政诉讼数件00")
+    rec = read_document(doc(text))
+    assert rec.template == "legacy"
+    values = {i.name: i.value for i in rec.legacy_indicators}
+    # 2331: 2|331 would leave 网上 (20|22 or 2|022) above it; 23|31 is the only fit
+    assert values == {"受理政府信息公开申请总数": 23, "当面申请数": 3, "网上申请数": 20, "行政复议数": 0, "行政诉讼数": 0}
+    s = rec.summary
+    assert (s.requests_received, s.review_total, s.litigation_total) == (23, 0, 0)
+    span = rec.evidence["summary.requests_received"]
+    assert text[span.start:span.end] == "23"
+    assert status_for(check_record(rec, text)) == "ok"
+
+
+def test_an_undecided_run_together_figure_is_null_and_sends_the_record_to_review():
+    from extractor.check import check_record, status_for
+
+    text = _run_together_sheet("主动公开文件数条6262027受理政府信息公开申请总数件12行政复议数件00")
+    rec = read_document(doc(text))
+    values = {i.name: i.value for i in rec.legacy_indicators}
+    assert values["主动公开文件数"] is None and values["受理政府信息公开申请总数"] == 1
+    note = next(c for c in rec.checks if c.rule == "reader.ambiguous")
+    assert "626|2027" in note.message and "62|62027" in note.message
+    checks = check_record(rec, text)
+    assert status_for(checks) == "needs_review"
+    assert any(c.rule == "reader.incomplete" and "legacy_indicators.0.value" in c.cells for c in checks)
+
+
+def test_a_two_column_sheet_in_rows_takes_the_years_column():
+    text = ("某局2016年政府信息公开年度报告\n\n统计表\n指标名称\t单位\t历年累计\t本年度\n"
+            "主动公开政府信息数\t条\t2027\t626\n受理政府信息公开申请总数\t件\t40\t12\n行政复议数\t件\t3\t1\n")
+    rec = read_document(doc(text))
+    s = rec.summary
+    assert (rec.template, s.proactive_total, s.requests_received, s.review_total) == ("legacy", 626, 12, 1)

@@ -1,7 +1,8 @@
 """Completeness: what ``ok`` promises (``shared/CONTRACT.md``, "Statuses").
 
 A record is complete when its template is identified and every table that template has
-(``schemas.template.TEMPLATES``) was found with every cell read. Anything less is an error-level
+(``schemas.template.TEMPLATES``) was found with every cell read (for a pre-2019 sheet: every
+indicator it lists has its figure). Anything less is an error-level
 check naming what is missing, so the record goes to ``needs_review``. Prose summary figures left for
 an LLM are not part of it: they stay in ``needs_llm`` and do not demote a record by themselves."""
 from __future__ import annotations
@@ -32,6 +33,8 @@ def check_completeness(record: Record) -> list[Check]:
     missing = [TABLES_BY_KEY[t].number for t in info.tables if data.get(t) is None]
     unread = _unread_cells(data, info.tables)
     unread += [f"summary.{key}" for key in info.summary if data["summary"].get(key) is None]
+    unread += [f"legacy_indicators.{i}.value" for i, ind in enumerate(record.legacy_indicators or [])
+               if ind.value is None]  # a statistics-sheet figure that could not be read
     if not missing and not unread:
         return []
     return [Check(rule="reader.incomplete", cells=unread, message=_incomplete_message(missing, unread))]

@@ -45,7 +45,7 @@ def read_document(doc: Document) -> Record:
     if template == "gov2019":
         record = record.model_copy(update={"proactive_2019": read_proactive_2019(proactive_rows)})
     if template == "legacy":
-        record = with_legacy(record, rows)
+        record = with_legacy(record, rows, doc.text)
     return with_prose_figures(record, doc.text)
 
 
