@@ -37,19 +37,21 @@ CUMULATIVE_REACH = 8  # characters before the phrase that may hold a cumulative 
 PROSE_FIGURES: dict[str, tuple[re.Pattern[str], ...]] = {
     "proactive_total": (
         # not a category of it ("其他应主动公开的政府信息13条")
-        re.compile(rf"(?<!应)(?<!其他)主动公开{_C}{{0,10}}?(?:政府)?信息{_C}{{0,4}}?(?:共计?|合计)?\s*{_FIG}\s*条"),
+        re.compile(rf"(?<!应)(?<!其他)主动(?:公开|发布){_C}{{0,10}}?(?:政府)?信息{_C}{{0,4}}?(?:共计?|合计)?\s*{_FIG}\s*(?:条|篇)"),
     ),
     "fee_collected_yuan": (
-        re.compile(rf"收取{_C}{{0,8}}?费用?{_C}{{0,4}}?{_FIG}\s*元"),
+        re.compile(rf"收取{_C}{{0,12}}?费用?{_C}{{0,4}}?{_FIG}\s*元"),
         re.compile(rf"(?:未|没有|无)(?:产生|收取|发生){_C}{{0,10}}?费"),
-        re.compile(r"(?:未|没有|无)收(?:取)?(?:任何)?费"),  # "政府信息公开无收费及减免情况"
+        re.compile(r"(?:未|没有|无)(?:实际)?收(?:取)?(?:任何)?费"),  # "政府信息公开无收费及减免情况"
     ),
     "npc_suggestions": (
         re.compile(rf"人大代表(?:议案|建议){_C}{{0,6}}?{_FIG}\s*件"),
+        re.compile(rf"人大{_C}{{0,12}}?{_FIG}\s*(?:项|件|条)(?:代表)?建议"),  # 收到区人大五次会议1项建议
         re.compile(rf"办理{_C}{{0,8}}?人大{_C}{{0,6}}?建议{_C}{{0,4}}?{_FIG}\s*件"),
     ),
     "cppcc_proposals": (
         re.compile(rf"政协(?:委员)?提案{_C}{{0,6}}?{_FIG}\s*件"),
+        re.compile(rf"政协{_C}{{0,12}}?{_FIG}\s*(?:项|件|条)(?:委员)?提案"),
         re.compile(rf"办理{_C}{{0,8}}?政协{_C}{{0,6}}?提案{_C}{{0,4}}?{_FIG}\s*件"),
     ),
 }

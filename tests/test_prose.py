@@ -2,6 +2,8 @@
 left null with a note, never a guess."""
 from __future__ import annotations
 
+import pytest
+
 from extractor.read.prose import prose_figures
 
 
@@ -58,3 +60,26 @@ def test_the_agency_comes_from_a_title_behind_a_crawler_key():
             "发布机构: 平潭综合实验区人民政府\n正文……")
     name, start, end = find_agency(text)
     assert name == "平潭综合实验区管委会办公室" and text[start:end] == name
+
+
+@pytest.mark.parametrize("sentence, field, value", [
+    ("2023年，我区在政府网站平台主动发布各类政府信息 1893 条。", "proactive_total", 1893),
+    ("本局通过政府信息公开网站主动公开政府信息312篇，其中规划计划2篇。", "proactive_total", 312),
+    ("全年收取政府信息公开信息处理费 0 元。", "fee_collected_yuan", 0),
+    ("全年收取政府信息公开信息处理费 1250 元。", "fee_collected_yuan", 1250),
+    ("本年度没有需要收费的信息公开申请件,故无实际收费。", "fee_collected_yuan", 0),
+    ("共收到区十八届人大五次会议3项建议，政协十届五次会议12项提案，均按时办结。", "npc_suggestions", 3),
+    ("共收到区十八届人大五次会议3项建议，政协十届五次会议12项提案，均按时办结。", "cppcc_proposals", 12),
+])
+def test_common_phrasings_of_the_prose_figures(sentence, field, value):
+    found, notes = prose_figures(sentence)
+    assert found[field][0] == value and not notes
+
+
+@pytest.mark.parametrize("sentence, field", [
+    ("开设“减税降费”专栏，发布政策5条。", "fee_collected_yuan"),
+    ("本年度制发规范性文件34件。", "proactive_total"),
+    ("人大常委会第3次会议审议。", "npc_suggestions"),
+])
+def test_other_sentences_do_not_state_the_prose_figures(sentence, field):
+    assert field not in prose_figures(sentence)[0]
