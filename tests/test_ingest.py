@@ -135,6 +135,37 @@ def test_resolve_grid_caps_absurd_spans():
     assert len(grid) == 1 and len(grid[0]) == 1000
 
 
+@pytest.fixture
+def small_cell_limit(monkeypatch):
+    """A document may have 60 table cells (the real limit, 100 000, is for the hostile corpus)."""
+    monkeypatch.setattr("extractor.ingest.layout.MAX_GRID_CELLS", 60)
+
+
+def test_a_table_declaring_more_cells_than_a_document_may_have_is_refused(tmp_path, small_cell_limit):
+    page = "<html><body><table>" + "<tr><td colspan=8>1" * 8 + "</table></body></html>"
+    with pytest.raises(InputDocumentError, match="declares a grid of about 8 rows × 8 columns"):
+        ingest_file(write(tmp_path, "wide.html", page), SETTINGS)
+
+
+def test_html_and_docx_with_too_many_cells_are_refused_before_layout(tmp_path, small_cell_limit):
+    page = "<html><body><table>" + "<tr><td>1<td>2<td>3" * 21 + "</table></body></html>"
+    with pytest.raises(InputDocumentError, match="has 63 table cells, more than the 60"):
+        ingest_file(write(tmp_path, "cells.html", page), SETTINGS)
+    row = "<w:tr>" + "<w:tc><w:p><w:r><w:t>1</w:t></w:r></w:p></w:tc>" * 3 + "</w:tr>"
+    xml = (f'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+           f"<w:body><w:tbl>{row * 21}</w:tbl></w:body></w:document>").encode()
+    with pytest.raises(InputDocumentError, match="has 63 table cells"):
+        ingest_file(write(tmp_path, "cells.docx", zip_bytes({"word/document.xml": xml})), SETTINGS)
+    page = "<html><body><table>" + "<tr><td>1<td>2<td>3" * 20 + "</table></body></html>"
+    assert ingest_file(write(tmp_path, "ok.html", page), SETTINGS).text.count("\n") == 19
+
+
+def test_many_tables_each_under_the_limit_are_refused_together(tmp_path, small_cell_limit):
+    page = "<html><body>" + "<table><tr><td colspan=20>1</table>" * 4 + "</body></html>"
+    with pytest.raises(InputDocumentError, match="span more than 60 cells together"):
+        ingest_file(write(tmp_path, "tables.html", page), SETTINGS)
+
+
 # --------------------------------------------------------------------------- HTML
 def test_html_table3_rows_are_tab_lines_on_the_full_grid(tmp_path):
     path = write(tmp_path, "r.html", html_report(html_table(table3_rows(TABLE3_VALUES))))

@@ -19,7 +19,8 @@ import zlib
 from lxml import etree
 
 from extractor.errors import InputDocumentError
-from extractor.ingest.layout import Ingested, SpanCell, TextBuilder, clean_cell, resolve_grid
+from extractor.ingest.layout import (
+    Ingested, SpanCell, TextBuilder, check_cell_count, clean_cell, resolve_grid)
 from extractor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ def ingest_docx(data: bytes, name: str, settings: Settings) -> Ingested:
     limit = int(settings.max_docx_uncompressed_mb * _MB)
     _refuse_zip_bomb(archive, name, limit)
     body = _read_body(archive, name, int(settings.max_docx_xml_mb * _MB))
+    check_cell_count(sum(1 for _ in body.iter(_W + "tc")), name)
     builder = TextBuilder()
     _walk_blocks(body, builder)
     return Ingested(text=builder.text())

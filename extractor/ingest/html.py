@@ -15,7 +15,7 @@ from lxml import etree
 
 from extractor.errors import InputDocumentError
 from extractor.ingest.layout import (
-    CJK_CHARS, Ingested, SpanCell, TextBuilder, clean_cell, resolve_grid)
+    CJK_CHARS, Ingested, SpanCell, TextBuilder, check_cell_count, clean_cell, resolve_grid)
 from extractor.ingest.text import decode_bytes, normalize_newlines
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ def ingest_html(data: bytes, name: str) -> Ingested:
     text, encoding = decode_bytes(data, name, declared=_declared_charset(data))
     log.debug("%s decoded as %s", name, encoding)
     root, warnings = _parse(text, name)
+    check_cell_count(sum(1 for _ in root.iter("td", "th")), name)
     builder = TextBuilder()
     _Walker(builder).walk(root)
     return Ingested(text=builder.text(), warnings=warnings)

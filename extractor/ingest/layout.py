@@ -19,7 +19,10 @@ _SPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
 # Characters of CJK text (ideographs, CJK punctuation, full-width forms): written without spaces.
 CJK_CHARS = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
 MAX_COLSPAN = 1000  # the HTML limit; guards the grid against absurd span attributes
-MAX_GRID_CELLS = 2_000_000  # a report table has a few hundred cells
+# Table cells one document may have: its tables' grid positions together, and its cell elements
+# (td/th, w:tc). A report's tables have a few hundred; each cell costs ~20 µs to lay out and read,
+# so this bounds a cell bomb to a few seconds (10⁶ cells took 21 s and 750 MB).
+MAX_GRID_CELLS = 100_000
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,15 @@ def check_declared_grid(rows: list[list[SpanCell]]) -> None:
             "rowspan/colspan attributes); supply the report as PDF/DOCX or fix the table")
 
 
+def check_cell_count(count: int, name: str) -> None:
+    """Refuse a document with more than ``MAX_GRID_CELLS`` table cells before any is laid out."""
+    if count > MAX_GRID_CELLS:
+        raise InputDocumentError(
+            f"{name} has {count} table cells, more than the {MAX_GRID_CELLS} cells a document may "
+            "have and far beyond any report (whose tables have a few hundred); it is crafted or not "
+            "a report — supply the report itself as PDF/DOCX")
+
+
 def table_lines(grid: list[list[str]]) -> list[str]:
     """Rows as TAB-joined lines. A row of empty cells is kept when the table has text after it
     or it is the table's last row: in a statistics table it is a row of blank (= 0) cells, e.g.
@@ -128,6 +140,7 @@ class TextBuilder:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.cells = 0  # grid positions of the tables added so far
 
     def add_line(self, line: str) -> None:
         """A paragraph: kept when it has any visible text."""
@@ -136,6 +149,13 @@ class TextBuilder:
             self.lines.append(line)
 
     def add_table(self, grid: list[list[str]]) -> None:
+        """A table's rows; refused once the document's tables hold more than ``MAX_GRID_CELLS``
+        positions (each table was bounded before it was built: many tables add up)."""
+        self.cells += sum(len(row) for row in grid)
+        if self.cells > MAX_GRID_CELLS:
+            raise InputDocumentError(
+                f"the tables of this document span more than {MAX_GRID_CELLS} cells together, far "
+                "beyond any report (crafted or broken tables); supply the report as PDF/DOCX")
         rows = table_lines(grid)
         if not rows:
             return
