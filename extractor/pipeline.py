@@ -36,15 +36,15 @@ def run(path: Path, settings: Settings, llm=None, data: bytes | None = None) -> 
     try:
         doc = ingest_file(path, settings) if data is None else ingest_bytes(data, path, settings)
     except InputDocumentError as exc:
-        return Outcome(_failed(path, data, str(exc)))
+        return Outcome(_failed(path, data, str(exc), settings))
     except Exception as exc:  # noqa: BLE001 - our bug: fail this document, keep the batch going
         log.exception("internal error ingesting %s", path)
-        return Outcome(_failed(path, data, internal_error(exc)))
+        return Outcome(_failed(path, data, internal_error(exc), settings))
     try:
         record = extract_document(doc, settings, llm=llm)
     except Exception as exc:  # noqa: BLE001
         log.exception("internal error extracting %s", path)
-        return Outcome(_failed(path, data, internal_error(exc)), doc)
+        return Outcome(_failed(path, data, internal_error(exc), settings), doc)
     if data is not None:  # the record names the upload, not a temporary path
         record = record.model_copy(update={"source": record.source.model_copy(update={"path": str(path)})})
     return Outcome(record, doc)
@@ -59,9 +59,9 @@ def internal_error(exc: Exception) -> str:
     return f"internal error ({type(exc).__name__}: {exc}); please report this with the input file"
 
 
-def _failed(path: Path, data: bytes | None, message: str) -> Record:
+def _failed(path: Path, data: bytes | None, message: str, settings: Settings) -> Record:
     if data is None:
-        return failed_record(path, message)
+        return failed_record(path, message, max_hash_mb=settings.max_file_mb)
     return Record(source=Source(path=str(path), sha256=hashlib.sha256(data).hexdigest(), size=len(data)),
                   status="failed", error=message)
 
@@ -76,6 +76,8 @@ def extract_document(doc: Document, settings: Settings, llm=None) -> Record:
         record = llm.complete(doc, record)
     reason = not_a_report(record, doc.text)
     if reason:
+        if doc.warnings:  # what ingest lost may be why (a page nested past the parser's limit)
+            reason += "; reading it: " + "; ".join(doc.warnings)
         return record.model_copy(update={"status": "failed", "error": reason})
     checks = list(record.checks) + check_record(record, doc.text)
     # the LLM step marks a record failed when it was the only reader and its endpoint failed
@@ -98,10 +100,16 @@ def file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def failed_record(path: Path, message: str) -> Record:
-    """The record of a document that could not be read at all."""
+def failed_record(path: Path, message: str, max_hash_mb: float | None = None) -> Record:
+    """The record of a document that could not be read at all. A file larger than
+    ``max_hash_mb`` keeps its size but no sha256: a file refused unread for its size (an 8 GB
+    sparse file) is not read whole just to name it."""
     try:
-        sha, size = file_sha256(path) if Path(path).is_file() else ("", None)
+        size = Path(path).stat().st_size if Path(path).is_file() else None
+        if size is None or (max_hash_mb is not None and size > max_hash_mb * 1024 * 1024):
+            sha = ""
+        else:
+            sha, size = file_sha256(path)
     except OSError:
         sha, size = "", None
     return Record(

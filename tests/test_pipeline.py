@@ -68,3 +68,21 @@ def test_every_caller_gets_the_same_guard(report, broken_reader):
 def test_an_upload_is_named_by_its_file_name(report):
     record, _ = extract_upload(report.read_bytes(), "sub/report.txt", Settings(llm="off"))
     assert record.source.path == "report.txt" and record.status != "failed"
+
+
+def test_a_file_refused_for_its_size_is_not_read_to_hash_it(tmp_path):
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as handle:
+        handle.truncate(8 << 30)  # sparse: costs no disk, but hashing it would read 8 GB
+    record = run(huge, Settings(llm="off")).record
+    assert record.status == "failed" and "NIANBAO_MAX_FILE_MB" in record.error
+    assert record.source.sha256 == "" and record.source.size == 8 << 30
+
+
+def test_a_text_that_is_no_report_says_what_ingest_lost(tmp_path):
+    page = tmp_path / "deep.html"
+    page.write_text("<html><body>" + "<div>字" * 3000 + "</body></html>", encoding="utf-8")
+    record = run(page, Settings(llm="off")).record
+    assert record.status == "failed"
+    assert "not a government information-disclosure annual report" in record.error
+    assert "nests more than 2000 elements deep" in record.error
