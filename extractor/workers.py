@@ -30,11 +30,16 @@ TEST_FAULT_ENV = "NIANBAO_TEST_FAULT"
 
 
 def _limit_memory(mb: float) -> None:
+    """Cap this worker's address space at ``mb``, or at the lower limit it inherited (under
+    ``ulimit -v`` / ``prlimit --as`` a worker may not raise it, and must not die trying)."""
     if mb <= 0:
         return
     import resource
 
     limit = int(mb * 1024 * 1024)
+    for inherited in resource.getrlimit(resource.RLIMIT_AS):
+        if inherited != resource.RLIM_INFINITY:
+            limit = min(limit, inherited)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 

@@ -58,3 +58,19 @@ def test_a_document_that_kills_or_hangs_its_worker_costs_only_itself(tmp_path, f
     assert [Path(r["source"]["path"]).name for r in failed] == ["1-002_80089ffcafa3ad57.txt"]
     assert says in failed[0]["error"]
     assert sum(r["status"] == "ok" for r in got) == len(files) - 1
+
+
+@pytest.mark.parametrize("inherited, expected", [((1 << 30, 1 << 30), (1 << 30, 1 << 30)),
+                                                 ((1 << 30, -1), (1 << 30, 1 << 30)),
+                                                 ((-1, -1), (4096 << 20, 4096 << 20))])
+def test_a_worker_never_raises_the_memory_limit_it_inherited(inherited, expected):
+    """Under ``ulimit -v`` / ``prlimit --as`` below NIANBAO_DOC_MEMORY_MB every worker used to
+    die at start (ValueError: not allowed to raise maximum limit) and the batch exited 2."""
+    code = ("import resource\n"
+            f"resource.setrlimit(resource.RLIMIT_AS, {inherited})\n"
+            "from extractor.workers import _limit_memory\n"
+            "_limit_memory(4096)\n"
+            "print(resource.getrlimit(resource.RLIMIT_AS))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(expected)
