@@ -11,7 +11,7 @@ _TD_STYLE = ("border:1px solid #000;padding:2px 4px;font-size:10.5pt;font-family
 
 
 def render_html(blocks: list[Block], rng: random.Random, charset: str = "utf-8",
-                layout_table: bool = False) -> str:
+                layout_table: bool = False, in_script: bool = False) -> str:
     esc = html_lib.escape
     out = ['<!DOCTYPE html>', f'<html lang="zh-CN"><head><meta http-equiv="Content-Type" '
            f'content="text/html; charset={charset}">',
@@ -22,6 +22,9 @@ def render_html(blocks: list[Block], rng: random.Random, charset: str = "utf-8",
            '<style>.article p{text-indent:2em;line-height:1.8}</style></head>',
            '<body><div class="header">首页 &gt; 政务公开 &gt; 政府信息公开年报</div>',
            '<div class="article">']
+    head = out
+    if in_script:  # the CMS writes the article from a JavaScript string after loading
+        out = []
     if layout_table:  # old CMS pages lay the page out with a table around the article
         out.append('<table width="1000" align="center" border="0"><tr><td width="200" valign="top">'
                    '<a href="/">首页</a><br/><a href="/zwgk/">政务公开</a></td><td valign="top">')
@@ -52,5 +55,17 @@ def render_html(blocks: list[Block], rng: random.Random, charset: str = "utf-8",
             out.append("</tbody></table>")
     if layout_table:
         out.append("</td></tr></table>")
+    if in_script:
+        head.append('<div id="zoom"></div><script type="text/javascript">var content = ""')
+        head.extend(f'  + "{_js_string(part)}"' for part in out)
+        head.append(';\ndocument.getElementById("zoom").innerHTML = content;</script>')
+        out = head
     out.append('</div><div class="footer">主办单位：本机关 版权所有</div></body></html>')
     return "\n".join(out)
+
+
+def _js_string(markup: str) -> str:
+    """``markup`` as the inside of a double-quoted JavaScript string, the way CMS templates print
+    it: quotes and backslashes escaped, ``</`` as ``<\\/``, some characters as ``\\uXXXX``."""
+    text = markup.replace("\\", "\\\\").replace('"', '\\"').replace("</", "<\\/").replace("\n", "\\n")
+    return text.replace("、", "\\u3001").replace("（", "\\uff08")

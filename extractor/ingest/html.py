@@ -1,7 +1,8 @@
 """HTML pages: the visible text in document order, block elements as lines, tables as TAB rows.
 
 The encoding comes from a BOM, then the page's own meta charset, then detection (see ``text``).
-Scripts, styles and the head are dropped. A table that contains another table is a layout
+Scripts, styles and the head are dropped, except the head's report title and a report that a
+script writes into the page (``html_page``). A table that contains another table is a layout
 wrapper (common on government sites): its cells are read as ordinary blocks, and the inner tables
 become TAB rows. Written as one iterative pass over the plain lxml tree, so a 15 KB report takes
 a few ms and a page nested thousands deep cannot overflow the stack.
@@ -16,6 +17,7 @@ from lxml import etree
 from extractor.errors import InputDocumentError
 from extractor.ingest.layout import (
     CJK_CHARS, Ingested, SpanCell, TextBuilder, check_cell_count, clean_cell, resolve_grid)
+from extractor.ingest.html_page import escaped_markup, page_title, richer, script_markup
 from extractor.ingest.text import decode_bytes, normalize_newlines
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,24 @@ def ingest_html(data: bytes, name: str) -> Ingested:
     check_cell_count(sum(1 for _ in root.iter("td", "th")), name)
     builder = TextBuilder()
     _Walker(builder).walk(root)
-    return Ingested(text=builder.text(), warnings=warnings)
+    body = builder.text()
+    hidden = script_markup(root)
+    if hidden is None or not richer(hidden, body):  # the report is not written by a script …
+        hidden = escaped_markup(body)  # … nor printed as escaped markup
+    if hidden is not None:
+        inner, more = _parse(hidden, name)
+        check_cell_count(sum(1 for _ in inner.iter("td", "th")), name)
+        builder = TextBuilder()
+        _Walker(builder).walk(inner)
+        body, warnings = builder.text(), warnings + more
+    title = page_title(root)
+    if title and _squeezed(title) not in _squeezed(body[:3000]):  # the head's title is the report's
+        body = f"{title}\n{body}"
+    return Ingested(text=body, warnings=warnings)
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
 
 
 def _declared_charset(data: bytes) -> str | None:
