@@ -120,6 +120,9 @@ RENDERED: tuple[Rendered, ...] = (
     Rendered("r22-syn24-pdf-text-split-number", "synthetic:24", "pdf_text",
              ("centered_spans", "split_number"), seed=24,
              tags=("split_number", "pdf", "synthetic")),
+    # crawler dumps: every table row's cells run together (decoded by the template's equations)
+    *(Rendered(f"r{23 + i}-{SEEDS[k][:3]}-run-together", SEEDS[k], "crawler_txt", seed=k,
+               tags=("run_together",)) for i, k in enumerate((0, 2, 3, 4))),
 )
 
 

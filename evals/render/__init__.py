@@ -23,8 +23,9 @@ Modules: ``builder`` (the report as layout-free blocks, from the record and the 
 ``grid`` (span placement), one ``as_<format>`` module per output format, and ``report`` (the
 public API below, with ``RENDERERS``: layout → renderer).
 """
-from evals.render.builder import LAYOUT_ONLY, LAYOUTS, PDF_LAYOUTS, TEXT_LAYOUTS, VARIANTS, ZERO_STYLES
+from evals.render.builder import (LAYOUT_ONLY, LAYOUTS, PDF_LAYOUTS, RUN_TOGETHER_LAYOUTS, TEXT_LAYOUTS, VARIANTS,
+                                  ZERO_STYLES)
 from evals.render.report import RENDERERS, expected_record, main, render_input, render_report, synthetic_record
 
-__all__ = ["LAYOUTS", "LAYOUT_ONLY", "PDF_LAYOUTS", "RENDERERS", "TEXT_LAYOUTS", "VARIANTS", "ZERO_STYLES",
+__all__ = ["LAYOUTS", "LAYOUT_ONLY", "PDF_LAYOUTS", "RENDERERS", "RUN_TOGETHER_LAYOUTS", "TEXT_LAYOUTS", "VARIANTS", "ZERO_STYLES",
            "expected_record", "main", "render_input", "render_report", "synthetic_record"]

@@ -1,5 +1,7 @@
-"""The text layouts: one cell per line, TAB rows, Markdown pipe tables."""
+"""The text layouts: one cell per line, TAB rows, Markdown pipe tables, crawler dumps."""
 from __future__ import annotations
+
+import random
 
 from evals.render.builder import Block, Cell, FOOTER_AFTER_ROW
 from evals.render.grid import docx_like_rows, full_grid
@@ -69,3 +71,31 @@ def render_pipe_md(blocks: list[Block], variants: frozenset[str] = frozenset()) 
                     lines.append("|" + "---|" * len(row))
             lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def render_crawler_txt(blocks: list[Block], rng: random.Random) -> str:
+    """A crawler's text dump of the web page (``../shared/evalset-public``): a key/value header,
+    then the whole article on one line — paragraphs, headings and every table row with its cells
+    run together ("…申请数量801000081二、上年结转…"), so the next label's numbering fuses onto the
+    digits ("00000002.其他法律…"); now and then a stray space inside a row's digits that marks no
+    cell boundary ("30 0 0 0 03")."""
+    title = blocks[0].text
+    parts: list[str] = []
+    for b in blocks[1:]:
+        if b.kind != "table":
+            parts.append(b.text)
+            continue
+        for row in b.rows:
+            labels = "".join(c.text.replace("\n", "") for c in row if not _is_figure(c.text))
+            digits = "".join(c.text for c in row if _is_figure(c.text))
+            if len(digits) > 2 and "." not in digits and rng.random() < 0.3:
+                cut = rng.randrange(1, len(digits))
+                digits = digits[:cut] + " " + digits[cut:]
+            parts.append(labels + digits)
+    header = [f"标题: {title}", "发布时间: 2024-01-19 15:19", "发布机构: ", "栏目: 政府信息公开年报",
+              "==================== 正文 ===================="]
+    return "\n".join(header) + "\n" + "".join(parts) + "\n"
+
+
+def _is_figure(text: str) -> bool:
+    return bool(text) and all(ch in "0123456789０１２３４５６７８９.,，" for ch in text)

@@ -17,7 +17,9 @@ from schemas.template import (
 )
 
 LAYOUTS = ("cells_txt", "tab_txt", "pipe_md", "html", "docx", "pdf", "pdf_text", "gbk_txt")
-SUFFIXES = {"cells_txt": ".txt", "tab_txt": ".txt", "pipe_md": ".md", "html": ".html",
+# run-together cells: read through the decoder, so a rendering may be undecidable (tests/test_layouts.py)
+RUN_TOGETHER_LAYOUTS = ("crawler_txt",)
+SUFFIXES = {"crawler_txt": ".txt", "cells_txt": ".txt", "tab_txt": ".txt", "pipe_md": ".md", "html": ".html",
             "docx": ".docx", "pdf": ".pdf", "pdf_text": ".pdf", "gbk_txt": ".txt"}
 TEXT_LAYOUTS = frozenset({"cells_txt", "tab_txt", "pipe_md", "gbk_txt"})
 PDF_LAYOUTS = frozenset({"pdf", "pdf_text"})
@@ -41,12 +43,13 @@ VARIANTS = frozenset({
     "separate_tables",    # 表二 printed as four small tables, one per 第二十条 item
     "title_niandu",       # title "<agency><year>年度政府信息公开工作年度报告"
     "layout_table",       # html: the whole article sits inside a page-layout <table>
+    "in_script",          # html: a script writes the article from an escaped JavaScript string
 })
 # Variants that only make sense for some layouts (the test matrix uses this).
 LAYOUT_ONLY = {"split_number": TEXT_LAYOUTS | PDF_LAYOUTS, "centered_spans": frozenset({"pdf_text"}),
                "ragged_rows": frozenset({"tab_txt", "gbk_txt", "pipe_md"}),
                "page_footer": TEXT_LAYOUTS, "gbk": frozenset({"html"}),
-               "layout_table": frozenset({"html"})}
+               "layout_table": frozenset({"html"}), "in_script": frozenset({"html"})}
 FOOTER_AFTER_ROW = 14  # where page_footer breaks a long table (inside 表三's 不予公开 rows)
 
 ZERO_STYLES = BLANK_MARKERS  # the cell grammar's blank markers: every one is rendered and read back

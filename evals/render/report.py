@@ -21,10 +21,11 @@ from schemas.template import (
 from evals.render.as_docx import render_docx
 from evals.render.as_html import render_html
 from evals.render.as_pdf import render_pdf, render_pdf_text
-from evals.render.as_text import render_cells_txt, render_pipe_md, render_tab_txt
+from evals.render.as_text import render_cells_txt, render_crawler_txt, render_pipe_md, render_tab_txt
 from evals.render.builder import (
     LAYOUTS,
     OTHER_ROW_KEYS,
+    RUN_TOGETHER_LAYOUTS,
     SUFFIXES,
     VARIANTS,
     Block,
@@ -34,10 +35,10 @@ from evals.render.builder import (
 
 
 def _html(blocks: list[Block], rng: random.Random, variants: frozenset[str]) -> bytes:
-    layout_table = "layout_table" in variants
+    layout = {"layout_table": "layout_table" in variants, "in_script": "in_script" in variants}
     if "gbk" in variants:
-        return render_html(blocks, rng, "gb2312", layout_table).encode("gb18030")
-    return render_html(blocks, rng, layout_table=layout_table).encode("utf-8")
+        return render_html(blocks, rng, "gb2312", **layout).encode("gb18030")
+    return render_html(blocks, rng, **layout).encode("utf-8")
 
 
 Renderer = Callable[[list[Block], random.Random, frozenset[str]], bytes]
@@ -51,14 +52,15 @@ RENDERERS: dict[str, Renderer] = {  # layout → (blocks, seeded rng, variants) 
     "docx": lambda blocks, rng, v: render_docx(blocks, rng),
     "pdf": lambda blocks, rng, v: render_pdf(blocks),
     "pdf_text": lambda blocks, rng, v: render_pdf_text(blocks, v),
+    "crawler_txt": lambda blocks, rng, v: render_crawler_txt(blocks, rng).encode("utf-8"),
 }
 
 
 def render_report(record: dict, layout: str, *, variants: frozenset[str] = frozenset(),
                   seed: int = 0) -> tuple[str, bytes]:
     """A complete report for ``record`` in ``layout``: (file suffix, file bytes)."""
-    if layout not in LAYOUTS:
-        raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    if layout not in LAYOUTS + RUN_TOGETHER_LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS + RUN_TOGETHER_LAYOUTS)}")
     unknown = set(variants) - VARIANTS
     if unknown:
         raise ValueError(f"unknown variants {sorted(unknown)}; known: {sorted(VARIANTS)}")
@@ -201,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=main.__doc__)
     ap.add_argument("record", help="syn:SEED for a synthetic record, or a gold JSON file")
-    ap.add_argument("layout", choices=LAYOUTS)
+    ap.add_argument("layout", choices=LAYOUTS + RUN_TOGETHER_LAYOUTS)
     ap.add_argument("-v", "--variant", action="append", default=[], choices=sorted(VARIANTS))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("-o", "--output", type=Path, required=True, help="file name without suffix")

@@ -197,7 +197,8 @@ def _text_row(line: Cell, index: int) -> Row:
 
 
 # ---- run-together rows (crawler text dumps: a whole table on one line) ----------------------
-_RUN = re.compile(r"[0-9\uff10-\uff19](?:[ \u3000]*[0-9\uff10-\uff19])*")
+# digits, with a decimal part when a digit follows the point ("582.1"; "…0000002.其他" is a label's)
+_RUN = re.compile(r"[0-9\uff10-\uff19](?:[ \u3000]*[0-9\uff10-\uff19])*(?:[.．][0-9\uff10-\uff19]+)?")
 _RUN_HINT = re.compile(r"[\u4e00-\u9fff）)][ \u3000]*[0-9\uff10-\uff19]{7}")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.、．]")
 _FUSE = ".、．"

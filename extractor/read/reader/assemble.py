@@ -42,7 +42,8 @@ def assemble(doc: Document, reading: Reading, found: Found) -> Record:
         _set(data, f.path, value)
         if value is None and not _conventionally_null(f.path, reading):
             needs.append(f.path)
-    evidence = dict(reading.spans)
+    # a span shows what the document prints there (a decoded cell's digits may hold a stray space)
+    evidence = {k: {**v, "text": doc.text[v["start"]:v["end"]]} for k, v in reading.spans.items()}
     summary = _summary_from_tables(data, evidence)
     needs += [f"summary.{k}" for k in PROSE_SUMMARY_FIELDS]
     agency, year = find_agency(doc.text), find_year(doc.text)
