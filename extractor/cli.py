@@ -173,6 +173,9 @@ def _split_stored(files: list[Path], repo, settings: Settings) -> tuple[list[Pat
     todo, ids = [], []
     for path in files:
         try:
+            if path.stat().st_size > settings.max_file_mb * 1024 * 1024:
+                todo.append(path)  # refused for its size without being read (extraction says so)
+                continue
             sha, _ = file_sha256(path)
         except OSError:
             todo.append(path)  # extract_file reports why it cannot be read

@@ -131,3 +131,24 @@ def test_an_empty_or_corrupt_store_is_refused_untouched(tmp_path, kind, says):
     assert db.read_bytes() == before
     assert [p.name for p in db.parent.iterdir()] == ["nianbao.db"]  # no -wal/-shm, no new store
     assert not out.exists()
+
+
+def test_a_huge_file_is_not_read_to_check_the_store(tmp_path):
+    """--store looks up every input by its sha256 before extracting; a file over the size limit
+    is refused by its size, never read (an 8 GiB sparse file was read whole: 14 s)."""
+    huge = tmp_path / "in" / "huge.pdf"
+    huge.parent.mkdir()
+    with open(huge, "wb") as fh:
+        fh.truncate(8 << 30)
+    probe = ("import atexit, sys\n"
+             "atexit.register(lambda: print('RCHAR', open('/proc/self/io').read().split()[1], file=sys.stderr))\n"
+             "from extractor.cli import main\nmain()")
+    out = tmp_path / "r.jsonl"
+    env = {**os.environ, "NIANBAO_LLM_BASE_URL": "", "OPENAI_API_KEY": ""}
+    result = subprocess.run([sys.executable, "-c", probe, "extract", str(huge.parent), "-o", str(out), "-q",
+                             "--store", "--data-dir", str(tmp_path / "data"), "--workers", "0"],
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    read = int(re.search(r"RCHAR (\d+)", result.stderr).group(1))
+    assert read < 1 << 30, f"read {read} bytes"
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["status"] == "failed" and "MB" in record["error"]
