@@ -17,7 +17,7 @@ from lxml import etree
 from extractor.errors import InputDocumentError
 from extractor.ingest.layout import (
     CJK_CHARS, Ingested, SpanCell, TextBuilder, check_cell_count, clean_cell, resolve_grid)
-from extractor.ingest.html_page import escaped_markup, page_title, richer, script_markup
+from extractor.ingest.html_page import escaped_markup, is_report_title, page_title, richer, script_markup
 from extractor.ingest.text import decode_bytes, normalize_newlines
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _INLINE_TAGS = re.compile(
     r"</?(?:font|span|b|i|u|s|em|strong|small|big|a|sup|sub|o:p|strike|ins|del)\b[^>]*>",
     re.IGNORECASE)
+_TITLE_REACH, _TITLE_LINES, _TITLE_CHARS = 3000, 20, 80  # where and how a body prints its own title
+_SENTENCE = re.compile(r"[。，；,;]")  # a title is not a sentence
 _MAX_DEPTH = 2000  # libxml2's limit with huge_tree
 _MAX_TABLE_NESTING = 20  # deeper tables are read as plain blocks (bounds the recursion)
 
@@ -64,13 +66,16 @@ def ingest_html(data: bytes, name: str) -> Ingested:
         _Walker(builder).walk(inner)
         body, warnings = builder.text(), warnings + more
     title = page_title(root)
-    if title and _squeezed(title) not in _squeezed(body[:3000]):  # the head's title is the report's
+    if title and not _prints_a_title(body):
         body = f"{title}\n{body}"
     return Ingested(text=body, warnings=warnings)
 
 
-def _squeezed(text: str) -> str:
-    return "".join(text.split())
+def _prints_a_title(body: str) -> bool:
+    """The body's opening lines hold a report title of its own (a short line naming the report)."""
+    lines = body[:_TITLE_REACH].splitlines()[:_TITLE_LINES]
+    return any(len(line) <= _TITLE_CHARS and not _SENTENCE.search(line) and is_report_title(line)
+               for line in lines)
 
 
 def _declared_charset(data: bytes) -> str | None:
