@@ -33,9 +33,11 @@ LEGACY_SUMMARY_MAP: dict[str, tuple[str, ...]] = {
 # together ("受理政府信息公开申请总数条1423其中：1.当面申请数条152.网上…" = 14|23, 1|5 + the next
 # label's "2."); the reader splits such runs by these relations only: a year's figure is at most the
 # cumulative one, and an item listed under 其中 is at most its total, in every column.
-CUMULATIVE_COLUMN_WORDS = ("历年累计", "累计")  # a column counting all years, never the report's year
+CUMULATIVE_COLUMN_WORDS = ("历年累计", "累计")
+PARTS_MARKER = re.compile(r"^\s*其中\s*[:：]?\s*")  # "其中：1.政府网站公开数": an item of the total above  # a column counting all years, never the report's year
 _COLUMN = r"(?:\d{4}\s*年度?|本年度?|历年累计|累计数?|统计数|数量)"
-SHEET_HEADER = re.compile(rf"(?:指标名称|统计指标|指标)\s*(?:单位)?\s*(?P<cols>(?:{_COLUMN}\s*)+)")
+_GAP = r"[\s|｜]*"  # what separates header cells: nothing (run together), spaces, TABs, pipes
+SHEET_HEADER = re.compile(rf"(?:指标名称|统计指标|指标){_GAP}(?:单位)?{_GAP}(?P<cols>(?:{_COLUMN}{_GAP})+)")
 SHEET_COLUMN = re.compile(_COLUMN)
 # one indicator of a run-together sheet: optional numbering, the name (ending as indicator names do),
 # the unit, the digits (stray spaces allowed)

@@ -14,8 +14,8 @@ from extractor.read.layout import Cell
 from extractor.read.reader.rows import LabelledRow
 from schemas import Check, Record, Span, Summary
 from schemas.grammar import UNITS, parse_number
-from schemas.legacy import (CUMULATIVE_COLUMN_WORDS, LEGACY_SUMMARY_MAP, SHEET_COLUMN, SHEET_HEADER, SHEET_ITEM,
-                            LegacyIndicator)
+from schemas.legacy import (CUMULATIVE_COLUMN_WORDS, LEGACY_SUMMARY_MAP, PARTS_MARKER, SHEET_COLUMN, SHEET_HEADER,
+                            SHEET_ITEM, LegacyIndicator)
 
 _MIN_ITEMS = 3  # indicators a run-together sheet must hold
 
@@ -82,7 +82,7 @@ def _sheet_rows(rows: list[LabelledRow], year: tuple[int, int] | None) -> _Sheet
         name_cells = labels[:-1] if unit else labels
         if not name_cells:
             continue
-        name = normalize_label("".join(c.text for c in name_cells))
+        name = _indicator_name("".join(c.text for c in name_cells))
         sheet.items.append((name, unit, parse_number(cell.text), Cell(cell.text, cell.start, cell.end)))
     return sheet
 
@@ -146,10 +146,15 @@ def _items(text: str, start: int) -> list[_Item]:
                 and run_end - len(nxt) > run_start:
             run_end -= len(nxt)  # the next label's number: "62620272.政府公报" = 6262027 + "2."
         run = text[run_start:run_end].rstrip()
-        items.append(_Item(normalize_label(m.group("name")), m.group("unit"),
+        items.append(_Item(_indicator_name(m.group("name")), m.group("unit"),
                            Cell(run, run_start, run_start + len(run)), total if m.group("no") else None))
         pos = run_end
     return items
+
+
+def _indicator_name(printed: str) -> str:
+    """An indicator's name without 其中 and its numbering: "其中：1.政府网站公开数" → "政府网站公开数"."""
+    return normalize_label(PARTS_MARKER.sub("", printed))
 
 
 def _skip_space(text: str, pos: int) -> int:
