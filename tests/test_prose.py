@@ -83,3 +83,17 @@ def test_common_phrasings_of_the_prose_figures(sentence, field, value):
 ])
 def test_other_sentences_do_not_state_the_prose_figures(sentence, field):
     assert field not in prose_figures(sentence)[0]
+
+
+def test_the_agency_is_not_taken_from_page_chrome_or_a_cited_document():
+    from extractor.locate.meta import find_agency
+
+    crumbs = "首页 > 政务公开 > 某某市某某区应急管理局2023年政府信息公开工作年度报告\n正文"
+    assert find_agency(crumbs)[0] == "某某市某某区应急管理局"
+    cited = ("根据《某某省人民政府办公厅关于做好政府信息公开工作的通知》要求，某某县交通运输局"
+             "认真做好政府信息公开工作。")
+    assert find_agency(cited)[0] == "某某县交通运输局"
+    chained = "平潭综合实验区管委会办公室认真落实《条例》，做好政府信息公开工作。"
+    assert find_agency(chained)[0] == "平潭综合实验区管委会办公室"
+    chrome = "\n".join(["网站首页", "政务公开", "信息公开目录", "政策文件"] * 5 + ["某某县统计局2022年政府信息公开工作年度报告"])
+    assert find_agency(chrome)[0] == "某某县统计局"

@@ -10,7 +10,11 @@ _YEAR_ANY = re.compile(r"(20\d{2}|19\d{2})\s*年(?:度)?")
 _AGENCY_SUFFIX = (r"(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|管理局|服务局|"
                   r"保障局|监督局|局|厅|委|办|署|院|中心|管委会)")
 _PLACE = r"(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区|市|自治州|州|盟|区|县|旗))"
-_AGENCY = re.compile(rf"({_PLACE}+[\u4e00-\u9fff]{{0,14}}?{_AGENCY_SUFFIX})")
+# suffixes may chain: 管委会办公室, 人民政府办公室 (the name is not cut at the first one)
+_AGENCY = re.compile(rf"({_PLACE}+[\u4e00-\u9fff]{{0,14}}?{_AGENCY_SUFFIX}(?:{_AGENCY_SUFFIX})*)")
+_CITED = re.compile(r"《[^》\n]{0,80}》")  # a cited document's title names its issuer, not the report's
+_CRUMB = re.compile(r"[>＞»›|｜]")  # breadcrumb separators before a title: "首页 > 年报 > 某局2023年…"
+_TITLE_LINES = 40  # page chrome can push the title down
 _STOP = re.compile(r"^.*[在由于是对向与从据把将的可本年为以及和]")
 _AGENCY_LINE = re.compile(rf"^[\u4e00-\u9fff（）()·]{{2,40}}{_AGENCY_SUFFIX}$")
 # a crawler's or CMS's key before the title ("标题: …", "文章标题：…"): not part of the name
@@ -43,11 +47,11 @@ def find_agency(text: str) -> tuple[str, int, int] | None:
     """(agency, start, end): the title line's agency, else a short agency line beside the title,
     else the first agency named in the opening prose."""
     lines = _head_lines(text)
-    for k, (line, start) in enumerate(lines[:12]):
+    for k, (line, start) in enumerate(lines[:_TITLE_LINES]):
         m = _TITLE.search(fold(line))
         if not m:
             continue
-        before = line[: m.start()]
+        before = _CRUMB.split(line[: m.start()])[-1]
         key = _TITLE_KEY.match(before)
         before = before[key.end() if key else 0:].strip(" \t\u3000《")
         if before and _AGENCY_LINE.match(fold(before).replace(" ", "")):
@@ -72,6 +76,7 @@ def _head_lines(text: str) -> list[tuple[str, int]]:
 
 
 def _agency_in_prose(head: str) -> tuple[str, int, int] | None:
+    head = _CITED.sub(lambda m: " " * len(m.group()), head)  # offsets kept
     for m in _AGENCY.finditer(head):
         name = m.group(1)
         cut = _STOP.match(name[: _place_len(name)])
