@@ -313,6 +313,11 @@ def cell_text(chars: list[Char]) -> str:
     """A cell's text: words joined by a space, lines by a newline."""
     if not chars:
         return ""
+    tops = [c.top for c in chars]
+    if max(tops) - min(tops) <= Y_TOLERANCE and all(c.upright for c in chars):
+        # one line (most cells: a number): the general path below gives the same words, faster
+        return " ".join("".join(LIGATURES.get(c.text, c.text) for c in w)
+                        for w in _split_words(sorted(chars, key=lambda c: c.x0), True))
     lines = _grouped(words(chars), _word_top, Y_TOLERANCE)
     return "\n".join(" ".join("".join(LIGATURES.get(c.text, c.text) for c in w) for w in line)
                      for line in lines)

@@ -223,6 +223,7 @@ def _chars(textpage, flip: float) -> list[Char]:
     rect = raw.FS_RECTF()
     ox, oy = ctypes.c_double(), ctypes.c_double()
     objects: dict[int, tuple] = {}  # text object → what its characters share
+    descents: dict[tuple, float] = {}
     widths: dict[tuple, float | None] = {}  # (font, code, size) → advance width
     count = raw.FPDFText_CountChars(textpage)
     codes = _codes(textpage, count)
@@ -235,7 +236,7 @@ def _chars(textpage, flip: float) -> list[Char]:
         text = UNMAPPED if unmapped or code in (0, 0xFFFE, 0xFFFF) else chr(code)
         shared = objects.get(handle)
         if shared is None:
-            shared = objects[handle] = _object_info(textpage, i, handle)
+            shared = objects[handle] = _object_info(textpage, i, handle, descents)
         upright, scale_x, scale_y, size_pt, font, font_descent = shared
         if not upright:
             raw.FPDFText_GetLooseCharBox(textpage, i, rect)
@@ -276,15 +277,22 @@ def _codes(textpage, count: int) -> list[int] | None:
     return units
 
 
-def _object_info(textpage, index: int, handle: int) -> tuple:
-    """(upright, x scale, y scale, font size, font, descent) of a character's text object."""
-    m = raw.FS_MATRIX()
+_MATRIX = raw.FS_MATRIX()
+_DESCENT = ctypes.c_float()
+
+
+def _object_info(textpage, index: int, handle: int, descents: dict) -> tuple:
+    """(upright, x scale, y scale, font size, font, descent) of a character's text object;
+    ``descents`` caches the font descent per (font, size) across the page's objects."""
+    m = _MATRIX
     raw.FPDFText_GetMatrix(textpage, index, m)
     size_pt = raw.FPDFText_GetFontSize(textpage, index)
     font = _GET_FONT(handle) if handle else None
-    descent = ctypes.c_float()
-    ok = font and _GET_DESCENT(font, size_pt, descent)
-    return (m.b == 0 and m.c == 0, m.a, m.d, size_pt, font, descent.value if ok else 0.0)
+    descent = descents.get((font, size_pt))
+    if descent is None:
+        ok = font and _GET_DESCENT(font, size_pt, _DESCENT)
+        descent = descents[(font, size_pt)] = _DESCENT.value if ok else 0.0
+    return (m.b == 0 and m.c == 0, m.a, m.d, size_pt, font, descent)
 
 
 _WIDTH = ctypes.c_float()
