@@ -2,6 +2,8 @@
 the reader and the checker read a cell the same way, and every rule name a stage emits is declared."""
 from __future__ import annotations
 
+import random
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from extractor.read.rules import read_document
 from extractor.service.review import recheck
 from extractor.settings import Settings
 from schemas import Check, Document
-from schemas.grammar import BLANK_MARKERS, cell_value, figures_in, is_blank, parse_number, states_zero
+from schemas.grammar import BLANK_MARKERS, cell_value, figures_in, is_blank, nfkc, parse_number, states_zero
 from schemas.rules import RULE_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,3 +96,19 @@ def test_zero_stated_without_a_figure(text):
 
 def test_a_number_in_a_zero_sentence_is_not_zero():
     assert not states_zero("本机关未收取信息处理费，减免3件")
+
+
+def test_nfkc_is_unicode_nfkc():
+    """The fast fold is NFKC exactly: every BMP code point, the samples, and random strings of
+    characters that compose (combining marks, Hangul jamo, Indic vowel signs) or fold (full width)."""
+    bmp = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+    assert [nfkc(c) for c in bmp] == [unicodedata.normalize("NFKC", c) for c in bmp]
+    text = SAMPLE.read_text(encoding="utf-8")
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+    pool = [chr(c) for lo, hi in ((0x41, 0x7B), (0x300, 0x370), (0x1100, 0x1200), (0xAC00, 0xAC20),
+                                  (0x0B00, 0x0B80), (0x3000, 0x3040), (0xFF00, 0xFF60), (0x3200, 0x3260))
+            for c in range(lo, hi)]
+    rng = random.Random(13)
+    for _ in range(20_000):
+        s = "".join(rng.choices(pool, k=rng.randint(1, 10)))
+        assert nfkc(s) == unicodedata.normalize("NFKC", s), s

@@ -8,9 +8,9 @@ an LLM are not part of it: they stay in ``needs_llm`` and do not demote a record
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from schemas import Check, Record, get_path
+from schemas.grammar import nfkc
 from schemas.template import (
     REPORT_TITLE_MARKERS, SECTION_HEADINGS, SINGLE_OTHER_ABSENT_ROWS, TABLES_BY_KEY,
     TEMPLATES_BY_KEY, table_fields,
@@ -82,7 +82,7 @@ def not_a_report(record: Record, text: str) -> str | None:
         return None
     if any(v is not None for v in record.summary.model_dump().values()):
         return None
-    flat = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text[:_HEAD_CHARS]))
+    flat = re.sub(r"\s+", "", nfkc(text[:_HEAD_CHARS]))
     if any(all(m in flat for m in markers) for markers in REPORT_TITLE_MARKERS):
         return None
     flat = re.sub(r"[^\w]", "", flat)

@@ -6,14 +6,13 @@ subset (one office's requests, one kind of case), so a prose mismatch is only a 
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache
 
 from schemas import Check, Record, get_path
 from schemas.phrasings import PROSE_PATTERNS
 from schemas.template import SUMMARY_CELLS, SUMMARY_FIELDS, table_fields
 
-from schemas.grammar import format_number, parse_number, same_number
+from schemas.grammar import format_number, nfkc, parse_number, same_number
 
 CONSISTENCY = "summary.consistency"
 NARRATIVE = "narrative.mismatch"
@@ -86,6 +85,6 @@ def narrative_check(record: Record, lines: list[str], field: str) -> Check | Non
 
 def check_narrative(record: Record, text: str) -> list[Check]:
     """Warnings where no figure the prose states matches the table (prose may state a subset)."""
-    lines = unicodedata.normalize("NFKC", "\n".join(prose_lines(text))).split("\n")  # fold once
+    lines = nfkc("\n".join(prose_lines(text))).split("\n")  # fold once
     found = (narrative_check(record, lines, field) for field in PROSE_PATTERNS)
     return [c for c in found if c is not None]

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from collections.abc import Sequence
 
+from schemas.grammar import nfkc
 from schemas.template import Label
 
 # numbering at the start of a label: 一、 （一） (1) 1. 1、 ① …
@@ -21,7 +21,7 @@ _DROP = re.compile(r"[\s\u3000“”\"'‘’「」『』《》<>·•…:：;�
 @lru_cache(maxsize=65536)
 def normalize_label(text: str) -> str:
     """Fold width, drop whitespace/punctuation/numbering: '（三）不予 公开' → '不予公开'."""
-    folded = unicodedata.normalize("NFKC", text)
+    folded = nfkc(text)
     folded = _MARKUP.sub("", folded)
     folded = _ASIDE.sub("", folded.strip())
     folded = _NUMBERING.sub("", folded.replace(" ", "").replace("\u3000", ""))

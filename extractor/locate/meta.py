@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from schemas.grammar import nfkc
 
 _TITLE = re.compile(r"(\d{4})\s*年(?:度)?\s*(?:政府|政务)?信息公开(?:工作)?\s*(?:年度)?\s*(?:报告|年报)?")
 _PERIOD = re.compile(r"(?:统计期限|统计期|数据统计期限|统计时限)[^。\n]{0,12}?(\d{4})\s*年\s*1\s*月\s*1\s*日")
@@ -22,7 +23,7 @@ _TITLE_KEY = re.compile(r"^\s*(?:文章)?(?:标题|题目|名称)\s*[:：]\s*")
 
 
 def fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
+    return nfkc(text)
 
 
 def find_year(text: str) -> tuple[int, int, int] | None:

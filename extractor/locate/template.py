@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from schemas.grammar import nfkc
 
 from schemas.template import (
     GOV2019_PROACTIVE_MARKERS,
@@ -15,7 +16,7 @@ from schemas.template import (
 @lru_cache(maxsize=8)
 def squeeze(text: str) -> str:
     """Width-folded text without any whitespace, for marker search."""
-    flat = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    flat = re.sub(r"\s+", "", nfkc(text))
     return re.sub(r"\((?:\d{4}年?度?|历年)\)", "", flat)
 
 

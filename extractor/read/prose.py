@@ -8,8 +8,7 @@ figure (约/余/多 …) is left null with ``reader.approximate``. Whatever stay
 from __future__ import annotations
 
 from schemas import Check, Record, Span
-import unicodedata
-
+from schemas.grammar import nfkc
 from schemas.phrasings import APPROXIMATE_WORDS, CELL_PHRASINGS, CUMULATIVE_REACH, CUMULATIVE_WORDS, PROSE_FIGURES
 
 MAX_CHARS = 400_000  # prose figures sit in the report's text, not in megabytes of filler
@@ -51,7 +50,7 @@ def prose_figures(text: str) -> tuple[dict[str, tuple[float, Span]], list[Check]
 def stated_cells(text: str) -> dict[str, dict[int, str]]:
     """``path → {value: phrase}`` for the table cells the prose states exactly (``CELL_PHRASINGS``);
     the reader uses them only to choose among the splits of a run-together row."""
-    text = unicodedata.normalize("NFKC", text[:MAX_CHARS])
+    text = nfkc(text[:MAX_CHARS])
     out: dict[str, dict[int, str]] = {}
     for path, patterns in CELL_PHRASINGS.items():
         for pattern in patterns:

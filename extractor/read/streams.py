@@ -8,9 +8,8 @@ Every cell keeps its span in the document text."""
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from schemas.grammar import is_blank, is_value
+from schemas.grammar import is_blank, is_value, nfkc
 from schemas.template import COLUMN_HEADINGS
 
 from extractor.read.layout import Cell, Row
@@ -75,4 +74,4 @@ def stream_rows(lines: list[Cell]) -> list[Row]:
 
 
 def _squeezed(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    return re.sub(r"\s+", "", nfkc(text))
