@@ -41,6 +41,11 @@ def keyword_score(label: Label, norm: str) -> int:
     return best
 
 
+def names(label: Label, norm: str) -> bool:
+    """Whether a normalised label names ``label`` (``best_match((label,), norm)`` without the sort)."""
+    return bool(norm) and keyword_score(label, norm) > 0
+
+
 def best_match(labels: Sequence[Label], norm: str) -> Label | None:
     """The template label with the best keyword match, or None."""
     if not norm:

@@ -13,7 +13,7 @@ Every cell keeps its span in the document text, so every value can carry evidenc
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from extractor.locate.labels import best_match, normalize_label
 from extractor.read.decode import RowRun, decode_row, decode_table, digits_of, prefer_stated, row_relations
@@ -23,13 +23,16 @@ from schemas.template import (APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, 
                               PROACTIVE_DOC_ROWS, PROACTIVE_SINGLE_ROWS, REQUEST_ROWS, equations)
 
 _TOKEN = re.compile(r"\S+")
+_PAD = " \u3000\u00a0"  # what a cell's text is trimmed of
 _MD_SEPARATOR = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|)+(?:\s*:?-{3,}:?\s*)?")
 # page numbers a PDF prints inside a table that runs over pages: "- 3 -", "第 3 页", "3/7"
 _PAGE_MARK = re.compile(r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """A cell's text and its span in the document. Immutable; a NamedTuple because a report
+    makes hundreds and a frozen dataclass costs 4× as much to build."""
+
     text: str
     start: int
     end: int
@@ -39,8 +42,7 @@ class Cell:
         return fold(self.text)
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     cells: tuple[Cell, ...]
     line: int  # index of the row's first line in the region
     notes: tuple[Check, ...] = ()  # what decoding run-together cells found (reader.decoded/ambiguous)
@@ -100,7 +102,10 @@ def _block_rows(lines: list[Cell]) -> list[Row]:
         if line.text.startswith("\t"):
             if not cells:
                 first = i
-            cells.extend(_tab_cells(line))
+            if line.text.count("\t") == 1:  # the layout's usual line: one cell
+                cells.append(_trimmed(line.text[1:], line.start + 1))
+            else:
+                cells.extend(_tab_cells(line))
         elif not line.text.strip() or _PAGE_MARK.match(line.text):
             if cells:
                 rows.append(Row(tuple(cells), first))
@@ -130,8 +135,8 @@ def _tab_cells(line: Cell) -> list[Cell]:
 
 
 def _trimmed(part: str, pos: int) -> Cell:
-    lead = len(part) - len(part.lstrip(" \u3000\u00a0"))
-    body = part.strip(" \u3000\u00a0")
+    body = part.strip(_PAD)
+    lead = part.find(body) if body else len(part)  # body starts at the first character not stripped
     return Cell(body, pos + lead, pos + lead + len(body))
 
 

@@ -1,7 +1,7 @@
 """表二 (主动公开政府信息情况): the 2021 columns by row label; the 2019 form as labelled rows."""
 from __future__ import annotations
 
-from extractor.locate.labels import best_match, normalize_label
+from extractor.locate.labels import names, normalize_label
 from extractor.read.layout import Cell
 from extractor.read.reader.rows import LabelledRow, Reading, put_row_plain, trim
 from schemas import Check
@@ -69,7 +69,7 @@ def read_proactive_2019(rows: list[LabelledRow]) -> Proactive2019 | None:
 
 def _first_row_with_values(rows: list[LabelledRow], lab, n: int) -> LabelledRow | None:
     for r in rows:
-        shown = bool(r.filled) or len(r.values) >= n  # an empty grid = zeros
-        if best_match((lab,), r.last_label) and len(r.values) >= n and shown and len(r.labels) <= 3:
+        # n value cells (an empty grid = zeros) under at most 3 label cells, the last naming ``lab``
+        if len(r.values) >= n and len(r.labels) <= 3 and names(lab, r.last_label):
             return r
     return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from extractor.check.arithmetic import equations_over, holds
 from extractor.locate.labels import normalize_label
@@ -28,39 +29,37 @@ class Reading:
             self.spans[path] = {"start": cell.start, "end": cell.end, "text": cell.text}
 
 
-@dataclass(frozen=True)
-class LabelledRow:
+class LabelledRow(NamedTuple):
+    """A row split into its label cells and the value cells after the last label (immutable)."""
+
     labels: tuple[Cell, ...]
     values: tuple[Cell, ...]
     row: Row
     last_label: str = ""    # the most specific label cell, normalised
     joined_label: str = ""  # all label cells together, normalised
+    filled: tuple[Cell, ...] = ()  # the value cells that print something
 
     @classmethod
     def of(cls, labels: tuple[Cell, ...], values: tuple[Cell, ...], row: Row) -> "LabelledRow":
         return cls(labels, values, row,
                    normalize_label(labels[-1].text) if labels else "",
-                   normalize_label("".join(c.text for c in labels)))
-
-    @property
-    def filled(self) -> list[Cell]:
-        """The value cells that print something."""
-        return [c for c in self.values if c.text.strip()]
+                   normalize_label("".join(c.text for c in labels)),
+                   tuple(c for c in values if c.text.strip()))
 
 
 def label_rows(rows: list[Row]) -> list[LabelledRow]:
     """Split each row into its label cells and the value cells after the last label."""
     out = []
     for row in rows:
-        last = max((i for i, c in enumerate(row.cells) if c.text.strip() and not _value_like(c)),
-                   default=-1)
-        labels = tuple(c for c in row.cells[: last + 1] if c.text.strip() and not _value_like(c))
+        is_label = [_label_like(c) for c in row.cells]
+        last = len(is_label) - 1 - is_label[::-1].index(True) if True in is_label else -1
+        labels = tuple(c for c, label in zip(row.cells, is_label) if label)
         out.append(LabelledRow.of(labels, tuple(row.cells[last + 1:]), row))
     return out
 
 
-def _value_like(cell: Cell) -> bool:
-    return is_value(cell.text)
+def _label_like(cell: Cell) -> bool:
+    return bool(cell.text.strip()) and not is_value(cell.text)
 
 
 def put_row(reading: Reading, prefix: str, columns, cells: tuple[Cell, ...]) -> None:
