@@ -13,21 +13,21 @@ from extractor.check.arithmetic import check_arithmetic, equation_status
 from extractor.check.completeness import check_completeness, not_a_report
 from extractor.check.crosscheck import check_narrative, check_summary
 from extractor.check.grounding import check_evidence, check_missing_evidence
-from extractor.check.values import check_values, table_values
+from extractor.check.values import TableCells, check_values, table_cells
 
 __all__ = ["check_record", "check_tables", "equation_status", "not_a_report", "status_for"]
 
 
-def check_tables(record: Record, values: list | None = None) -> list[Check]:
+def check_tables(record: Record, cells: TableCells | None = None) -> list[Check]:
     """Arithmetic and value checks: everything that needs only the record, not the text."""
-    return check_arithmetic(record) + check_values(record, values)
+    return check_arithmetic(record, cells) + check_values(record, cells)
 
 
 def check_record(record: Record, text: str | None = None) -> list[Check]:
     """Every check of a record; grounding against the text and prose cross-checks need ``text``."""
-    values = table_values(record)  # read the cells once for the checks that walk them all
-    checks = check_completeness(record) + check_tables(record, values) + check_summary(record)
-    checks += check_evidence(record, text, values) + check_missing_evidence(record, values)
+    cells = table_cells(record)  # read the cells once for the checks that walk them all
+    checks = check_completeness(record, cells) + check_tables(record, cells) + check_summary(record)
+    checks += check_evidence(record, text, cells) + check_missing_evidence(record, cells)
     if text:
         checks += check_narrative(record, text)
     return checks

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
+from extractor.check.values import TableCells, table_cells
 from schemas import Check, Record
-from schemas.template import Equation, equations
+from schemas.template import Equation, equations, table_fields
 
 from schemas.grammar import format_number, same_number
 
@@ -46,24 +48,30 @@ def table_of(path: str) -> str:
     return path.split(".", 1)[0]
 
 
-def row_is_absent(row: object) -> bool:
-    """A row is absent when it is null or every one of its cells is."""
-    return row is None or all(v is None for v in dict(row).values())
-
-
 Cells = dict[str, tuple[float | None, bool]]  # path → (value, row is absent)
 
 
-def cell_values(record: Record) -> Cells:
-    """Every table cell's value and whether its row is absent, read from the record once."""
-    data = record.model_dump(include={"proactive", "requests", "appeals"})
+def cell_values(record: Record, cells: TableCells | None = None) -> Cells:
+    """Every 表三/表四 cell's value and whether its row is absent (``cells``: ``table_cells(record)``
+    when the caller has it already)."""
+    cells = table_cells(record) if cells is None else cells
     out: Cells = {}
-    for table in ("requests", "appeals"):
-        for row_key, row in (data.get(table) or {}).items():
-            absent = row_is_absent(row)
-            for column, value in (row or {}).items():
-                out[f"{table}.{row_key}.{column}"] = (None if absent else value, absent)
+    for paths in _row_paths():
+        absent = all(cells[p] is None for p in paths)
+        for p in paths:
+            out[p] = (None if absent else cells[p], absent)
     return out
+
+
+@cache
+def _row_paths() -> tuple[tuple[str, ...], ...]:
+    """The cell paths of each 表三 row and 表四 group, the rows equations add up."""
+    rows: dict[str, list[str]] = {}
+    for field in table_fields():
+        table, row, *_ = field.path.split(".")
+        if table in ("requests", "appeals"):
+            rows.setdefault(f"{table}.{row}", []).append(field.path)
+    return tuple(tuple(paths) for paths in rows.values())
 
 
 def read_cell(cells: Cells, path: str) -> tuple[float | None, bool]:
@@ -114,11 +122,11 @@ def equations_over(paths: Iterable[str], template: str = "gov2021") -> list[Equa
     return [eq for eq in equations(template) if all(p in known for p in eq.cells)]
 
 
-def evaluate_record(record: Record) -> list[EquationResult]:
+def evaluate_record(record: Record, cells: TableCells | None = None) -> list[EquationResult]:
     """Every equation of the record's template whose table is present."""
-    cells = cell_values(record)
+    values = cell_values(record, cells)
     return [
-        evaluate(cells, eq)
+        evaluate(values, eq)
         for eq in equations(record.template)
         if getattr(record, table_of(eq.left[0]), None) is not None
     ]
@@ -168,9 +176,9 @@ def unverifiable_checks(results: list[EquationResult]) -> list[Check]:
     ]
 
 
-def check_arithmetic(record: Record) -> list[Check]:
+def check_arithmetic(record: Record, cells: TableCells | None = None) -> list[Check]:
     """Errors for equations that do not hold; warnings for those that cannot be verified."""
-    results = evaluate_record(record)
+    results = evaluate_record(record, cells)
     errors = [mismatch_check(r) for r in results if r.state == "mismatch"]
     return errors + unverifiable_checks(results)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
-from schemas import Check, Record, get_path
+from extractor.check.values import TableCells, table_cells
+from schemas import Check, Record
 from schemas.grammar import nfkc
 from schemas.template import (
-    REPORT_TITLE_MARKERS, SECTION_HEADINGS, SINGLE_OTHER_ABSENT_ROWS, TABLES_BY_KEY,
+    APPLICANT_COLUMNS, REPORT_TITLE_MARKERS, SECTION_HEADINGS, SINGLE_OTHER_ABSENT_ROWS, TABLES_BY_KEY,
     TEMPLATES_BY_KEY, table_fields,
 )
 
@@ -20,7 +21,7 @@ LISTED_CELLS = 12  # unread cells named in the message; the check's ``cells`` li
 _HEAD_CHARS = 400_000  # how much of a text the not-a-report test looks at
 
 
-def check_completeness(record: Record) -> list[Check]:
+def check_completeness(record: Record, cells: TableCells | None = None) -> list[Check]:
     """``template.unknown`` or ``reader.incomplete`` when the record is not complete."""
     if record.status == "failed":
         return []  # nothing was read: the record's error says why
@@ -29,10 +30,11 @@ def check_completeness(record: Record) -> list[Check]:
         return [Check(rule="template.unknown",
                       message="no known template (2021 national form, 2019 form or a pre-2019 "
                               "statistics sheet) was recognised, so no table was read")]
-    data = record.model_dump(include={"proactive", "requests", "appeals", "summary"})
-    missing = [TABLES_BY_KEY[t].number for t in info.tables if data.get(t) is None]
-    unread = _unread_cells(data, info.tables)
-    unread += [f"summary.{key}" for key in info.summary if data["summary"].get(key) is None]
+    cells = table_cells(record) if cells is None else cells
+    present = {t for t in info.tables if getattr(record, t) is not None}
+    missing = [TABLES_BY_KEY[t].number for t in info.tables if t not in present]
+    unread = _unread_cells(cells, present)
+    unread += [f"summary.{key}" for key in info.summary if getattr(record.summary, key) is None]
     unread += [f"legacy_indicators.{i}.value" for i, ind in enumerate(record.legacy_indicators or [])
                if ind.value is None]  # a statistics-sheet figure that could not be read
     if not missing and not unread:
@@ -40,27 +42,25 @@ def check_completeness(record: Record) -> list[Check]:
     return [Check(rule="reader.incomplete", cells=unread, message=_incomplete_message(missing, unread))]
 
 
-def _unread_cells(data: dict, tables: tuple[str, ...]) -> list[str]:
-    present = {t for t in tables if data.get(t) is not None}
+def _unread_cells(cells: TableCells, present: set[str]) -> list[str]:
     out = []
     for field in table_fields():
-        table, *rest = field.path.split(".")
-        if table not in present or get_path(data, field.path) is not None:
+        if cells[field.path] is not None:
             continue
-        if _single_other_layout(data, rest[0]):
+        table, row, *_ = field.path.split(".")
+        if table not in present or _single_other_layout(cells, row):
             continue
         out.append(field.path)
     return out
 
 
-def _single_other_layout(data: dict, row: str) -> bool:
+def _single_other_layout(cells: TableCells, row: str) -> bool:
     """The 2019/2020 表三 prints one （六）其他处理 row: the two rows it lacks are null by contract."""
     if row not in SINGLE_OTHER_ABSENT_ROWS:
         return False
-    rows = data["requests"]
-    other = rows.get("other_other") or {}
-    absent = all(v is None for key in SINGLE_OTHER_ABSENT_ROWS for v in (rows.get(key) or {}).values())
-    return absent and any(v is not None for v in other.values())
+    absent = all(cells[f"requests.{key}.{c.key}"] is None
+                 for key in SINGLE_OTHER_ABSENT_ROWS for c in APPLICANT_COLUMNS)
+    return absent and any(cells[f"requests.other_other.{c.key}"] is not None for c in APPLICANT_COLUMNS)
 
 
 def _incomplete_message(missing: list[str], unread: list[str]) -> str:

@@ -8,13 +8,13 @@ blank-cell marker ("", "—", "-", "/", "无") or, in prose, by a negation with 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from schemas import Check, Record, Span, get_path
 
 from extractor.check.arithmetic import table_of
 from schemas.grammar import figures_in, fold_text, format_number, numbers_in, same_number, states_zero
-from extractor.check.values import table_values
-from schemas.template import table_fields
+from extractor.check.values import TableCells, table_cells, table_values
 
 GROUNDED = "evidence.grounded"
 MISSING = "evidence.missing"
@@ -38,10 +38,16 @@ def states_value(span_text: str, value: object, path: str) -> bool:
         return fold_text(value) in fold_text(span_text)
     if not isinstance(value, (int, float)):
         return True
+    return _states_number(span_text, value, UNIT_FACTORS.get(path, (1.0,)), path == "year")
+
+
+@lru_cache(maxsize=65536)
+def _states_number(span_text: str, value: float, factors: tuple[float, ...], year: bool) -> bool:
+    """Cached: a report's spans are mostly the same few cells ("0", "1") stating the same values."""
     if value == 0 and states_zero(span_text):
         return True
-    targets = [value * f for f in UNIT_FACTORS.get(path, (1.0,))]
-    stated = numbers_in(span_text) if path == "year" else figures_in(span_text)
+    targets = [value * f for f in factors]
+    stated = numbers_in(span_text) if year else figures_in(span_text)
     return any(same_number(n, t) for n in stated for t in targets)
 
 
@@ -76,14 +82,12 @@ def check_span(record: Record | dict, path: str, span: Span, text: str | None,
     return None
 
 
-def check_evidence(record: Record, text: str | None,
-                   values: list[tuple[str, bool, float]] | None = None) -> list[Check]:
+def check_evidence(record: Record, text: str | None, cells: TableCells | None = None) -> list[Check]:
     """Errors for evidence spans that are not in the text or do not state their field's value
-    (``values``: ``table_values(record)`` when the caller has it already)."""
+    (``cells``: ``table_cells(record)`` when the caller has it already; a null cell's span has
+    nothing to contradict)."""
     data = record.model_dump(exclude={"evidence", "checks", "proactive", "requests", "appeals"})
-    known = {path: value for path, _, value in (values if values is not None else table_values(record))}
-    for f in table_fields():
-        known.setdefault(f.path, None)  # a null cell: nothing for its span to contradict
+    known = table_cells(record) if cells is None else cells
     found = (check_span(data, path, span, text, known) for path, span in record.evidence.items())
     return [c for c in found if c is not None]
 
@@ -95,11 +99,9 @@ def missing_by_table(paths: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
-def check_missing_evidence(record: Record,
-                           values: list[tuple[str, bool, float]] | None = None) -> list[Check]:
+def check_missing_evidence(record: Record, cells: TableCells | None = None) -> list[Check]:
     """One warning per table listing its non-null values that have no evidence span."""
-    missing = (path for path, _, _ in (values if values is not None else table_values(record))
-               if path not in record.evidence)
+    missing = (path for path, _, _ in table_values(record, cells) if path not in record.evidence)
     return [
         Check(rule=MISSING, severity="warning", cells=cells,
               message=f"{table}: {len(cells)} value(s) have no evidence span")

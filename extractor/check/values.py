@@ -2,7 +2,7 @@
 (``proactive.fees``, in 万元, is the one decimal field: ``schemas.template.DECIMAL_FIELDS``)."""
 from __future__ import annotations
 
-from schemas import Check, Record, get_path
+from schemas import Check, Record
 from schemas.template import table_fields
 
 from schemas.grammar import format_number
@@ -11,15 +11,31 @@ NON_NEGATIVE = "values.non_negative"
 INTEGER = "values.integer"
 
 
-def table_values(record: Record) -> list[tuple[str, bool, float]]:
-    """``(path, is_decimal, value)`` for every non-null table cell of the record."""
-    data = record.model_dump(include={"proactive", "requests", "appeals"})  # one dump, dict lookups
-    out = []
-    for field in table_fields():
-        value = get_path(data, field.path)
-        if value is not None:
-            out.append((field.path, field.decimal, value))
-    return out
+TableCells = dict[str, float | None]  # every table cell's path → its value (None: null)
+
+
+def table_cells(record: Record) -> TableCells:
+    """Every table cell of the record by path, None where it is null (or its row or table is):
+    one dump, flattened once, for the checks that walk every cell."""
+    flat: dict[str, object] = {}
+    _flatten(record.model_dump(include={"proactive", "requests", "appeals"}), "", flat)
+    return {field.path: flat.get(field.path) for field in table_fields()}
+
+
+def _flatten(data: dict, prefix: str, out: dict[str, object]) -> None:
+    for key, value in data.items():
+        if isinstance(value, dict):
+            _flatten(value, f"{prefix}{key}.", out)
+        else:
+            out[prefix + key] = value
+
+
+def table_values(record: Record, cells: TableCells | None = None) -> list[tuple[str, bool, float]]:
+    """``(path, is_decimal, value)`` for every non-null table cell of the record (``cells``:
+    ``table_cells(record)`` when the caller has it already)."""
+    cells = table_cells(record) if cells is None else cells
+    return [(field.path, field.decimal, cells[field.path]) for field in table_fields()
+            if cells[field.path] is not None]
 
 
 def value_checks(path: str, decimal: bool, value: float) -> list[Check]:
@@ -34,8 +50,7 @@ def value_checks(path: str, decimal: bool, value: float) -> list[Check]:
     return checks
 
 
-def check_values(record: Record, values: list[tuple[str, bool, float]] | None = None) -> list[Check]:
-    """Errors for negative values and for fractional counts (``values``: ``table_values(record)``
-    when the caller has it already)."""
-    return [c for path, decimal, value in (values if values is not None else table_values(record))
+def check_values(record: Record, cells: TableCells | None = None) -> list[Check]:
+    """Errors for negative values and for fractional counts."""
+    return [c for path, decimal, value in table_values(record, cells)
             for c in value_checks(path, decimal, value)]
