@@ -302,16 +302,20 @@ class SummaryField(Label):
 
     cells: tuple[str, ...] = ()
     decimal: bool = False
-    quote_words: tuple[str, ...] = ()  # every one must be in a quote that states the figure
+    # the words a prose clause stating the figure names: every entry must be there ("a|b": either);
+    # the figure is the first one after the first entry's word (the LLM grounding binds by them)
+    quote_words: tuple[str, ...] = ()
 
 
 SUMMARY_FIELDS: tuple[SummaryField, ...] = (
     SummaryField("requests_received", "本年新收申请总数", ("收到申请", "新收"),
-                 cells=("requests.new.total",)),
-    SummaryField("review_total", "行政复议总数", ("行政复议",), cells=("appeals.review.total",)),
+                 cells=("requests.new.total",), quote_words=("收到|受理|新收", "申请")),
+    SummaryField("review_total", "行政复议总数", ("行政复议",), cells=("appeals.review.total",),
+                 quote_words=("行政复议",)),
     SummaryField("litigation_total", "行政诉讼总数（直接起诉 + 复议后起诉）", ("行政诉讼",),
-                 cells=("appeals.litigation_direct.total", "appeals.litigation_after_review.total")),
-    SummaryField("proactive_total", "本年主动公开政府信息总数", ("主动公开",), quote_words=("主动公开",)),
+                 cells=("appeals.litigation_direct.total", "appeals.litigation_after_review.total"),
+                 quote_words=("行政诉讼",)),
+    SummaryField("proactive_total", "本年主动公开政府信息总数", ("主动公开",), quote_words=("主动公开|主动发布",)),
     SummaryField("fee_collected_yuan", "收取信息处理费（元）", ("信息处理费",), decimal=True,
                  quote_words=("费",)),
     SummaryField("npc_suggestions", "办理人大代表建议（件）", ("人大代表建议",), quote_words=("人大", "建议")),

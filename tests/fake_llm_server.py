@@ -60,14 +60,14 @@ class Slow:
 class FakeLlm:
     """``with FakeLlm() as llm: … llm.url …`` — the server runs in a background thread."""
 
-    def __init__(self, latency: float = 0.0, default: Callable[[dict], Any] | None = None):
+    def __init__(self, latency: float = 0.0, default: Callable[[dict], Any] | None = None, port: int = 0):
         self.latency = latency
         self.default = default or (lambda body: Answer({}))
         self.script: deque = deque()
         self.routes: dict[str, deque] = {}
         self.requests: list[dict] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

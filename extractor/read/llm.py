@@ -13,11 +13,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from extractor.locate.labels import normalize_label
 from extractor.read.llm_client import LlmBackend, Outcome
 from extractor.read.llm_quotes import QuoteIndex
 from extractor.read.llm_tasks import (
     META_FIELDS,
     PROSE_FIELDS,
+    TABLE_SUMMARY_FIELDS,
     TABLES,
     LegacyAnswer,
     Task,
@@ -71,23 +73,30 @@ class LlmReader:
         needs = set(record.needs_llm)
         tasks: list[Task] = []
         if record.template in ("legacy", "unknown"):
-            if always or not record.legacy_indicators or "legacy_indicators" in needs:
+            if always or "legacy_indicators" in needs or not record.legacy_indicators or \
+                any(i.value is None for i in record.legacy_indicators):
                 tasks += legacy_tasks(doc.text, prompts)
-        for key in TEMPLATE_TABLES.get(record.template, ()):
-            if always or table_open(record, key, needs):
+        unknown = record.template == "unknown"  # every table may be there: ask for each, and the template
+        for key in TABLES if unknown else TEMPLATE_TABLES.get(record.template, ()):
+            if always or unknown or table_open(record, key, needs):
                 tasks += table_tasks(doc.text, key, prompts)
-        fields = tuple(f for f in (*META_FIELDS, *summary_fields(needs))
+        fields = tuple(f for f in (*META_FIELDS, *summary_fields(record, needs))
                        if always or f"summary.{f}" in needs or f in needs or _value(record, f) is None)
+        if unknown:
+            fields += ("template",)
         if fields:
             tasks += summary_tasks(doc.text, fields, prompts)
         return tasks
 
 
-def summary_fields(needs: set[str]) -> tuple[str, ...]:
-    """The prose figures, plus any other summary field the reader asked for."""
-    asked = (p.removeprefix("summary.") for p in sorted(needs) if p.startswith("summary."))
-    extra = tuple(f for f in asked if f in Summary.model_fields and f not in PROSE_FIELDS)
-    return (*PROSE_FIELDS, *extra)
+def summary_fields(record: Record, needs: set[str]) -> tuple[str, ...]:
+    """The prose figures, the figures a table gives when the report has no such table (read from
+    its prose), and any other summary field the reader asked for."""
+    asked = [p.removeprefix("summary.") for p in sorted(needs) if p.startswith("summary.")]
+    tableless = [f for f, cells in TABLE_SUMMARY_FIELDS.items()
+                 if all(getattr(record, c.split(".", 1)[0]) is None for c in cells)]
+    extra = [f for f in (*tableless, *asked) if f in Summary.model_fields and f not in PROSE_FIELDS]
+    return (*PROSE_FIELDS, *dict.fromkeys(extra))
 
 
 def _value(record: Record, name: str) -> Any:
@@ -154,6 +163,9 @@ def merge(record: Record, tasks: list[Task], outcomes: list[Outcome], index: Quo
         merge_outcome(m, task, outcome, index)
     if m.indicators:
         merge_legacy_summary(m)
+    if record.template == "unknown":
+        keep_template_tables(m)
+    derive_summary(m)
     answered = any(o.answer is not None for o in outcomes)
     update: dict[str, Any] = {"extracted_by": provenance(record, tasks, outcomes, settings)}
     if m.errors:
@@ -171,6 +183,31 @@ def merge(record: Record, tasks: list[Task], outcomes: list[Outcome], index: Quo
     m.data["evidence"] = {k: v.model_dump() for k, v in m.evidence.items()}
     m.data["checks"] = [c.model_dump() for c in m.checks]
     return Record.model_validate(m.data)
+
+
+def keep_template_tables(m: Merge) -> None:
+    """An unknown report whose template the LLM decided keeps only that template's tables."""
+    tables = TEMPLATE_TABLES.get(m.data.get("template"))
+    if tables is None:
+        return
+    for key in TABLES:
+        if key not in tables and m.data.get(key) is not None:
+            m.data[key] = None
+            m.evidence = {p: s for p, s in m.evidence.items() if not p.startswith(key + ".")}
+
+
+def derive_summary(m: Merge) -> None:
+    """Summary figures the tables give, for the tables the LLM completed (as the reader derives
+    them from the tables it read)."""
+    for name, cells in TABLE_SUMMARY_FIELDS.items():
+        if get_path(m.data, f"summary.{name}") is not None:
+            continue
+        values = [get_path(m.data, c) for c in cells]
+        if any(v is None for v in values):
+            continue
+        set_path(m.data, f"summary.{name}", sum(values))
+        if len(cells) == 1 and cells[0] in m.evidence:
+            m.evidence[f"summary.{name}"] = m.evidence[cells[0]]
 
 
 def covers(task: Task, path: str) -> bool:
@@ -196,12 +233,18 @@ def merge_outcome(m: Merge, task: Task, outcome: Outcome, index: QuoteIndex) -> 
     grounded = outcome.answer.grounded(index)
     for g in grounded:
         if g.problem:
-            m.checks.append(Check(rule="llm.grounding", severity="error", cells=[g.path], message=g.problem))
+            rule, severity = ("llm.approximate", "info") if g.inexact else ("llm.grounding", "error")
+            m.checks.append(Check(rule=rule, severity=severity, cells=[g.path], message=g.problem))
     ok = {g.path: g for g in grounded if not g.problem}
     if isinstance(outcome.answer, LegacyAnswer):
         merge_indicators(m, outcome.answer, ok)
         return
     for path, g in ok.items():
+        if path == "template":
+            if m.data.get("template") == "unknown":
+                m.data["template"] = m.template = g.value
+                m.evidence["template"] = Span(start=g.span.start, end=g.span.end, text=g.span.text, method="llm")
+            continue
         m.put(path, g.value, g.span)
 
 
@@ -216,18 +259,43 @@ def merge_indicators(m: Merge, answer: LegacyAnswer, ok: dict) -> None:
 
 
 def merge_legacy_summary(m: Merge) -> None:
-    """Keep the indicators (unless the reader read the sheet) and map the comparable ones into
-    ``summary`` (where the reader did, a differing value is a disagreement)."""
-    if not m.data.get("legacy_indicators"):
-        m.data["legacy_indicators"] = m.indicators
+    """The sheet's indicators: the LLM's list when the reader read none; else the reader's, with
+    the values it left null filled by the LLM's indicator of the same name (a differing value is
+    a disagreement, reported on the summary field it maps to). Summary fields still null then
+    take the sheet's figures (as the reader does: prose stated first, the sheet as a fallback)."""
+    mine = m.data.get("legacy_indicators") or []
+    if not mine:
+        m.data["legacy_indicators"] = list(m.indicators)
         for n, span in enumerate(m.indicator_spans):
             m.evidence[f"legacy_indicators.{n}.value"] = span
-    indicators = [LegacyIndicator(**d) for d in m.indicators]
+    else:
+        _fill_indicators(m, mine)
+    indicators = [LegacyIndicator(**d) for d in m.data["legacy_indicators"]]
     for name, i in legacy_summary(indicators).items():
-        span = m.indicator_spans[i]
-        value = indicators[i].value
-        value = int(value) if isinstance(value, float) and value.is_integer() else value
-        m.put(f"summary.{name}", value, span)
+        span = m.evidence.get(f"legacy_indicators.{i}.value")
+        if get_path(m.data, f"summary.{name}") is None and span is not None:
+            value = indicators[i].value
+            m.put(f"summary.{name}", int(value) if float(value).is_integer() else value, span)
+
+
+def _fill_indicators(m: Merge, mine: list[dict]) -> None:
+    names = [normalize_label(d["name"]) for d in mine]
+    mapped = {i: f for f, i in legacy_summary([LegacyIndicator(**d) for d in mine]).items()}
+    for theirs, span in zip(m.indicators, m.indicator_spans):
+        key = normalize_label(theirs["name"])
+        if key not in names:
+            continue
+        i = names.index(key)
+        current, value = mine[i].get("value"), theirs["value"]
+        if current is None:
+            mine[i] = {**mine[i], "value": value}
+            m.evidence[f"legacy_indicators.{i}.value"] = span
+        elif not _same(current, value):
+            path = f"summary.{mapped[i]}" if i in mapped else f"legacy_indicators.{i}.value"
+            m.checks.append(Check(
+                rule="llm.disagreement", severity="error", cells=[path], left=_num(current), right=_num(value),
+                message=f"{path} ({mine[i]['name']}): the reader read {current!r}, the LLM read {value!r} "
+                        f"(from {span.text[:60]!r}); the reader's value is kept"))
 
 
 def provenance(record: Record, tasks: list[Task], outcomes: list[Outcome], settings: Settings):

@@ -21,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model,
 
 from extractor.check.arithmetic import equations_over, holds
 from extractor.locate.labels import normalize_label
-from extractor.read.llm_quotes import QuoteIndex, QuoteSpan, ground, normalise
+from extractor.read.llm_quotes import (NOT_EXACT, ProseField, QuoteIndex, QuoteSpan, bind_cell,
+                                       bind_indicator, bind_prose, ground, label_problem, locate,
+                                       normalise, read_row)
 from extractor.read.llm_sections import (
     Section,
     chunk,
@@ -36,6 +38,9 @@ from schemas.template import (
     APPEAL_COLUMNS,
     APPEAL_GROUPS,
     APPLICANT_COLUMNS,
+    GOV2019_PROACTIVE_MARKERS,
+    GOV2021_PROACTIVE_MARKERS,
+    LEGACY_MARKERS,
     PROACTIVE_DOC_COLUMNS,
     PROACTIVE_DOC_ROWS,
     PROACTIVE_SINGLE_ROWS,
@@ -50,20 +55,30 @@ from schemas.template import (
 PROMPT_DIR = Path(__file__).resolve().parents[2] / "prompts"
 MAX_CHARS = 6000  # per call; longer inputs are chunked at section boundaries
 
-# The prose figures the summary task reads, and words its quote must contain.
+# The prose figures the summary task reads, and the words a clause stating one names.
 PROSE_FIELDS: dict[str, tuple[str, ...]] = {
     f.key: f.quote_words for f in SUMMARY_FIELDS if f.key in PROSE_SUMMARY_FIELDS}
+# The figures the tables give, read from prose when the report has no such table.
+TABLE_SUMMARY_FIELDS: dict[str, tuple[str, ...]] = {f.key: f.cells for f in SUMMARY_FIELDS if f.cells}
 META_FIELDS = ("agency", "year")
+_SUMMARY_FIELD = {f.key: f for f in SUMMARY_FIELDS}
+
+
+def prose_field(name: str) -> ProseField:
+    """How a clause states summary field ``name`` (its quote words, "a|b" = either)."""
+    f = _SUMMARY_FIELD[name]
+    return ProseField(tuple(tuple(w.split("|")) for w in f.quote_words), money=f.decimal)
 
 
 def field_keywords(name: str) -> tuple[str, ...]:
-    """Words a quote for summary field ``name`` must contain (one of them)."""
-    if name in PROSE_FIELDS:
-        return PROSE_FIELDS[name]
+    """Words that mark the prose about field ``name`` (any one of them: the sections sent)."""
     if name == "year":
         return ("年",)
-    label = next((s for s in SUMMARY_FIELDS if s.key == name), None)
-    return tuple(k.lstrip("=") for k in label.keywords) if label else ()
+    f = _SUMMARY_FIELD.get(name)
+    if f is None:
+        return ()
+    words = f.quote_words[0].split("|") if f.quote_words else ()
+    return tuple(dict.fromkeys((*words, *(k.lstrip("=") for k in f.keywords))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,6 +120,12 @@ class Grounded:
     span: QuoteSpan | None = None
     problem: str | None = None
 
+    @property
+    def inexact(self) -> bool:
+        """Rejected because the text gives the figure only approximately (not a wrong answer:
+        the field stays null, as the reader leaves it, and the model is not re-asked)."""
+        return bool(self.problem) and NOT_EXACT in self.problem
+
 
 class Answer(OpenAISchema):
     """Base of every response model. With ``context={"index": QuoteIndex}`` validation grounds
@@ -130,7 +151,7 @@ class Answer(OpenAISchema):
         return []
 
     def violations(self, index: QuoteIndex) -> list[str]:
-        problems = [g.problem for g in self.grounded(index) if g.problem]
+        problems = [g.problem for g in self.grounded(index) if g.problem and not g.inexact]
         return problems + self.arithmetic()
 
     @model_validator(mode="after")
@@ -154,6 +175,20 @@ class Figure(BaseModel):
     quote: str | None = QUOTE
 
 
+# the words a quote for each template must contain (one of them)
+TEMPLATE_MARKERS = {"gov2021": GOV2021_PROACTIVE_MARKERS, "gov2019": GOV2019_PROACTIVE_MARKERS,
+                    "legacy": LEGACY_MARKERS}
+
+
+class TemplateFigure(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    value: Literal["gov2021", "gov2019", "legacy"] | None = Field(None, description="; ".join(
+        f"{key}: its tables are headed {' / '.join(markers[:3])}" for key, markers in TEMPLATE_MARKERS.items()))
+    quote: str | None = Field(None, description="the column heading or sheet heading that shows it, "
+                                                "copied verbatim")
+
+
 class TextFigure(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -162,6 +197,7 @@ class TextFigure(BaseModel):
 
 
 _META_DESCRIPTIONS = {
+    "template": "which national form the report's tables follow",
     "agency": "the issuing agency (机关) as the report names it, e.g. 泰安市人力资源和社会保障局",
     "year": "the report year (统计年度) the figures cover, not the publication year",
 }
@@ -179,13 +215,29 @@ class SummaryAnswer(Answer):
             value, whole = fig.value, name not in ("agency", "fee_collected_yuan")
             if whole and isinstance(value, float) and value.is_integer():
                 value = int(value)
-            path = name if name in META_FIELDS else f"summary.{name}"
-            keywords = field_keywords(name)
-            span, problem = ground(index, fig.quote, value, path, keywords)
+            path = name if name in (*META_FIELDS, "template") else f"summary.{name}"
+            if name == "template":
+                span, problem = ground_template(index, fig.quote, value)
+            elif name in META_FIELDS:
+                span, problem = ground(index, fig.quote, value, path, field_keywords(name))
+            else:
+                span, problem = bind_prose(index, fig.quote, value, path, prose_field(name))
             if whole and isinstance(value, float):
                 problem = problem or f"{path} = {value}: must be a whole number"
             out.append(Grounded(path, value, span, problem))
         return out
+
+
+def ground_template(index: QuoteIndex, quote: str | None, value: str) -> tuple[QuoteSpan | None, str | None]:
+    """A template answer's quote must show the form: one of its markers (column headings)."""
+    span, problem = locate(index, quote, value, "template")
+    if span is None:
+        return None, problem
+    markers = TEMPLATE_MARKERS.get(value, ())
+    if not any(normalise(m)[0] in normalise(span.text)[0] for m in markers):
+        return None, (f"template = {value!r}: the quote {quote[:80]!r} shows none of that form's headings "
+                      f"({' / '.join(markers[:4])})")
+    return span, None
 
 
 @lru_cache(maxsize=None)
@@ -194,7 +246,7 @@ def summary_model(fields: tuple[str, ...]) -> type[SummaryAnswer]:
     specs: dict[str, Any] = {}
     for name in fields:
         desc = _META_DESCRIPTIONS.get(name) or Summary.model_fields[name].description
-        kind = TextFigure if name == "agency" else Figure
+        kind = TextFigure if name == "agency" else TemplateFigure if name == "template" else Figure
         specs[name] = (kind | None, Field(None, description=f"{desc}; null when the report does not say"))
     return create_model("ReportFigures", __base__=SummaryAnswer,
                         __doc__="Figures stated in the report's prose, each with its verbatim quote.",
@@ -244,18 +296,53 @@ class TableAnswer(Answer):
         return out
 
     def grounded(self, index: QuoteIndex) -> list[Grounded]:
+        """Every cell bound to its place in its row's quote (see ``llm_quotes``)."""
         out = []
-        labels = {r.key: r for r in self.table.rows}
         for row in self.rows:
-            keywords = tuple(k.lstrip("=") for k in labels[row.row].keywords)
-            for col in self.table.columns_of(row.row):
-                value = getattr(row, col, None)
-                if value is None:
-                    continue
-                path = self.table.path(row.row, col)
-                span, problem = ground(index, row.quote, value, path, keywords)
-                out.append(Grounded(path, value, span, problem))
+            out += self._ground_row(index, row)
         return out
+
+    def _ground_row(self, index: QuoteIndex, row) -> list[Grounded]:
+        spec = self.table
+        cols = spec.columns_of(row.row)
+        paths = [spec.path(row.row, c) for c in cols]
+        values = [getattr(row, c, None) for c in cols]
+        given = [(i, p, v) for i, (p, v) in enumerate(zip(paths, values)) if v is not None]
+        if not given:
+            return []
+        quoted, problem = read_row(index, row.quote, given[0][1], given[0][2])
+        if quoted is not None:
+            grid = self._grid(row, quoted)
+            keywords = _keywords(spec, row.row)
+            others = () if grid else tuple(k for r in spec.rows if r.key != row.row
+                                           for k in r.keywords if not k.startswith("="))
+            problem = label_problem(quoted, keywords, others, given[0][1], given[0][2])
+        if quoted is None or problem:
+            return [Grounded(p, v, None, problem) for _, p, v in given]
+        line_paths, line_values, offset = grid or (paths, values, 0)
+        holds = row_holds(line_paths, line_values)
+        out = []
+        for i, path, value in given:
+            span, problem = bind_cell(quoted, offset + i, line_values, holds, path)
+            out.append(Grounded(path, value, span, problem))
+        return out
+
+    def _grid(self, row, quoted) -> tuple[list[str], list, int] | None:
+        """表四 printed as one line of cells for all its groups: (every group's paths, values,
+        this group's first column) when the answer quotes that line for each group."""
+        spec = self.table
+        if spec.key != "appeals":
+            return None
+        quote = (row.quote or "").strip()
+        rows = {r.row: r for r in self.rows if (r.quote or "").strip() == quote}
+        if set(rows) != {g.key for g in spec.rows}:
+            return None
+        paths = [spec.path(g.key, c) for g in spec.rows for c in spec.columns_of(g.key)]
+        values = [getattr(rows[g.key], c, None) for g in spec.rows for c in spec.columns_of(g.key)]
+        if quoted.positional(len(values)) is None and quoted.run(values) is None:
+            return None
+        width = len(spec.columns_of(row.row))
+        return paths, values, width * [g.key for g in spec.rows].index(row.row)
 
     def arithmetic(self) -> list[str]:
         cells = self.cells()
@@ -267,6 +354,18 @@ class TableAnswer(Answer):
                                 f"{' + '.join(eq.right)} = {right:g}; re-read these cells (if the "
                                 "report itself prints them so, keep them as printed)")
         return problems
+
+
+def _keywords(spec: TableSpec, row: str) -> tuple[str, ...]:
+    label = next(r for r in spec.rows if r.key == row)
+    return tuple(k.lstrip("=") for k in label.keywords if not k.startswith("=")) or \
+        tuple(k.lstrip("=") for k in label.keywords)
+
+
+def row_holds(paths: list[str], values: list) -> bool:
+    """The row's own equations (a total = the sum of its parts) hold over ``values``."""
+    cells = {p: v for p, v in zip(paths, values)}
+    return all(holds(cells, eq) for eq in equations_over(paths))
 
 
 @lru_cache(maxsize=None)
@@ -312,7 +411,7 @@ class LegacyAnswer(Answer):
                 continue
             value = int(ind.value) if float(ind.value).is_integer() else ind.value
             name = _NUMBERING.sub("", normalise(ind.name)[0])
-            span, problem = ground(index, ind.quote, value, path, (name[:12],) if name else ())
+            span, problem = bind_indicator(index, ind.quote, value, path, name[:12])
             out.append(Grounded(path, value, span, problem))
         return out
 
@@ -364,16 +463,36 @@ def summary_tasks(text: str, fields: tuple[str, ...], prompts: Path | None = Non
     """Tasks for the prose fields (and agency/year): the sections that mention them."""
     sections = split_sections(text)
     keywords = tuple(k for f in fields if f not in META_FIELDS for k in field_keywords(f))
+    if "template" in fields:
+        keywords += tuple(k for markers in TEMPLATE_MARKERS.values() for k in markers)
     parts = sections_with(sections, keywords) if keywords else []
     if any(f in META_FIELDS for f in fields) and sections:  # the title and preamble name them
         head = sections[0]
-        parts = [Section(head.title, head.start, head.end, head.text[:600])] + \
-            [p for p in parts if p.start != head.start]
+        kept = next((p for p in parts if p.start == head.start), None)
+        parts = [head_excerpt(head, kept)] + [p for p in parts if p.start != head.start]
     parts = parts or sections
     prompt = load_prompt("summary", prompts or PROMPT_DIR)
     model = summary_model(fields)
     return [Task("summary", prompt, model, render(c), fields=fields, parts=c)
             for c in chunk(parts, MAX_CHARS)]
+
+
+HEAD_CHARS = 600  # of the preamble, for agency and year
+
+
+def head_excerpt(head: Section, kept: Section | None) -> Section:
+    """The preamble's first lines (up to ``HEAD_CHARS``) for agency and year, plus the lines of
+    it the prose fields need (``kept``), so asking for agency/year never sends less prose."""
+    lines = head.text.splitlines(keepends=True)
+    out, size = [], 0
+    for line in lines:
+        if out and size + len(line) > HEAD_CHARS:
+            break
+        out.append(line if out or len(line) <= HEAD_CHARS else line[:HEAD_CHARS] + "\n")
+        size += len(line)
+    if kept is not None:
+        out += [line for line in kept.text.splitlines(keepends=True) if line.strip() and line not in out]
+    return Section(head.title, head.start, head.end, "".join(out))
 
 
 def table_tasks(text: str, key: str, prompts: Path | None = None) -> list[Task]:
