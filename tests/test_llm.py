@@ -599,6 +599,8 @@ def test_a_grid_row_of_all_three_appeal_groups_grounds_each_group_at_its_columns
     grounded = {g.path: g for g in answer.grounded(QuoteIndex(text))}
     assert all(g.problem is None for g in grounded.values())
     assert grounded["appeals.litigation_direct.total"].span.text == "26"
+    alone = table_model("appeals").model_validate({"rows": rows[1:2]}).grounded(QuoteIndex(text))
+    assert all(g.problem is None for g in alone)  # one group quoting the grid line, read apart
     swapped = [{**rows[0], **dict(zip(cols, groups["litigation_direct"]))}, *rows[1:]]
     bad = table_model("appeals").model_validate({"rows": swapped}).grounded(QuoteIndex(text))
     assert all(g.problem for g in bad if g.path.startswith("appeals.review."))

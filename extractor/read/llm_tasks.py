@@ -335,10 +335,10 @@ class TableAnswer(Answer):
             return None
         quote = (row.quote or "").strip()
         rows = {r.row: r for r in self.rows if (r.quote or "").strip() == quote}
-        if set(rows) != {g.key for g in spec.rows}:
-            return None
         paths = [spec.path(g.key, c) for g in spec.rows for c in spec.columns_of(g.key)]
-        values = [getattr(rows[g.key], c, None) for g in spec.rows for c in spec.columns_of(g.key)]
+        values = [getattr(rows[g.key], c, None) if g.key in rows else None
+                  for g in spec.rows for c in spec.columns_of(g.key)]
+        # every group's cells for the run-together reading; this group's alone to read it apart
         if quoted.positional(len(values)) is None and quoted.run(values) is None:
             return None
         width = len(spec.columns_of(row.row))
