@@ -278,3 +278,16 @@ def test_a_two_column_sheet_in_rows_takes_the_years_column():
     rec = read_document(doc(text))
     s = rec.summary
     assert (rec.template, s.proactive_total, s.requests_received, s.review_total) == ("legacy", 626, 12, 1)
+
+
+def test_label_matcher_decides_as_best_match_and_first_match():
+    """The cached matcher 表三 is read with picks what ``best_match``/``first_match`` over the rows
+    ahead pick, for every row's label, keyword, group heading and run-together fragments."""
+    from extractor.locate.labels import REQUEST_ROW_MATCHER, best_match, first_match, normalize_label
+
+    texts = [t for lab in REQUEST_ROWS for t in (lab.text, lab.group, *lab.keywords)]
+    texts += [a + b for a, b in zip(texts, texts[7:])] + ["", "其他", "总计", "其他处理", "本年度办理结果"]
+    for norm in {normalize_label(t) for t in texts} | {t.lstrip("=") for t in texts}:
+        for start in range(len(REQUEST_ROWS) + 1):
+            assert REQUEST_ROW_MATCHER.best(norm, start) == best_match(REQUEST_ROWS[start:], norm), (norm, start)
+            assert REQUEST_ROW_MATCHER.first(norm, start) == first_match(REQUEST_ROWS[start:], norm), (norm, start)

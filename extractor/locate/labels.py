@@ -6,7 +6,7 @@ from functools import lru_cache
 from collections.abc import Sequence
 
 from schemas.grammar import nfkc
-from schemas.template import Label
+from schemas.template import REQUEST_ROWS, Label
 
 # numbering at the start of a label: 一、 （一） (1) 1. 1、 ① …
 _NUMBERING = re.compile(
@@ -62,3 +62,35 @@ def first_match(labels: Sequence[Label], norm: str) -> Label | None:
     """The first template label (in template order) that ``norm`` names: for text that may
     also hold fragments of the labels around it."""
     return next((lab for lab in labels if keyword_score(lab, norm) > 0), None)
+
+
+class LabelMatcher:
+    """``best_match`` and ``first_match`` over one fixed sequence of template labels, from a given
+    position on. A text's scores against all the labels are computed once and cached: reports
+    print the same few hundred labels, and a table's reader matches each row several times."""
+
+    def __init__(self, labels: Sequence[Label], cache_size: int = 16384) -> None:
+        self.labels = tuple(labels)
+        self._scores = lru_cache(maxsize=cache_size)(self._all_scores)
+
+    def _all_scores(self, norm: str) -> tuple[int, ...]:
+        return tuple(keyword_score(lab, norm) for lab in self.labels)
+
+    def best(self, norm: str, start: int = 0) -> Label | None:
+        """``best_match(labels[start:], norm)``: the best score, the earliest label on a tie."""
+        if not norm:
+            return None
+        scores = self._scores(norm)
+        best, found = 0, None
+        for i in range(start, len(scores)):
+            if scores[i] > best:
+                best, found = scores[i], i
+        return None if found is None else self.labels[found]
+
+    def first(self, norm: str, start: int = 0) -> Label | None:
+        """``first_match(labels[start:], norm)``."""
+        scores = self._scores(norm)
+        return next((self.labels[i] for i in range(start, len(scores)) if scores[i] > 0), None)
+
+
+REQUEST_ROW_MATCHER = LabelMatcher(REQUEST_ROWS)  # 表三's rows, matched row by row in template order

@@ -15,15 +15,16 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from extractor.locate.labels import best_match, normalize_label
+from extractor.locate.labels import REQUEST_ROW_MATCHER, best_match, normalize_label
 from extractor.read.decode import RowRun, decode_row, decode_table, digits_of, prefer_stated, row_relations
 from schemas import Check
 from schemas.grammar import UNITS, fold, is_value
 from schemas.template import (APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, PROACTIVE_DOC_COLUMNS,
-                              PROACTIVE_DOC_ROWS, PROACTIVE_SINGLE_ROWS, REQUEST_ROWS, equations)
+                              PROACTIVE_DOC_ROWS, PROACTIVE_SINGLE_ROWS, equations)
 
 _TOKEN = re.compile(r"\S+")
 _PAD = " \u3000\u00a0"  # what a cell's text is trimmed of
+_WIDE_GAP = re.compile(r"(?:\s{2,}|\u3000+)")  # separates label cells in a text row
 _MD_SEPARATOR = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|)+(?:\s*:?-{3,}:?\s*)?")
 # page numbers a PDF prints inside a table that runs over pages: "- 3 -", "第 3 页", "3/7"
 _PAGE_MARK = re.compile(r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
@@ -57,9 +58,10 @@ def split_rows(text: str, offset: int = 0) -> list[Row]:
     """All rows of ``text`` (a region of the document starting at ``offset``)."""
     from extractor.read.streams import looks_like_cell_stream, stream_rows  # (imports Cell/Row)
 
-    lines = _lines(text, offset)
-    if _looks_like_cell_blocks(lines):
-        return _block_rows(lines)
+    raw = text.split("\n")
+    if _looks_like_cell_blocks(raw):
+        return _block_rows(raw, offset)
+    lines = _lines(raw, offset)
     if looks_like_cell_stream(lines):
         return stream_rows(lines)
     out: list[Row] = []
@@ -72,49 +74,51 @@ def split_rows(text: str, offset: int = 0) -> list[Row]:
     return out
 
 
-def _lines(text: str, offset: int) -> list[Cell]:
+def _lines(raw: list[str], offset: int) -> list[Cell]:
     out, pos = [], offset
-    for raw in text.split("\n"):
-        out.append(Cell(raw, pos, pos + len(raw)))
-        pos += len(raw) + 1
+    for line in raw:
+        out.append(Cell(line, pos, pos + len(line)))
+        pos += len(line) + 1
     return out
 
 
-def _looks_like_cell_blocks(lines: list[Cell]) -> bool:
+def _looks_like_cell_blocks(raw: list[str]) -> bool:
     """Cell-per-line layout: most non-empty lines are a single TAB-prefixed cell."""
     single = multi = 0
-    for line in lines:
-        if not line.text.strip():
+    for line in raw:
+        if not line.strip():
             continue
-        n_tabs = line.text.count("\t")
-        if line.text.startswith("\t") and n_tabs == 1:
+        n_tabs = line.count("\t")
+        if line.startswith("\t") and n_tabs == 1:
             single += 1
         elif n_tabs >= 1:
             multi += 1
     return single >= 8 and single > 3 * multi
 
 
-def _block_rows(lines: list[Cell]) -> list[Row]:
+def _block_rows(raw: list[str], offset: int) -> list[Row]:
+    """Rows of the cell-block layout, from the region's lines (``raw``, starting at ``offset``)."""
     rows: list[Row] = []
     cells: list[Cell] = []
-    first = 0
-    for i, line in enumerate(lines):
-        if line.text.startswith("\t"):
+    first, pos = 0, offset
+    for i, text in enumerate(raw):
+        start, pos = pos, pos + len(text) + 1
+        if text.startswith("\t"):
             if not cells:
                 first = i
-            if line.text.count("\t") == 1:  # the layout's usual line: one cell
-                cells.append(_trimmed(line.text[1:], line.start + 1))
+            if text.count("\t") == 1:  # the layout's usual line: one cell
+                cells.append(_trimmed(text[1:], start + 1))
             else:
-                cells.extend(_tab_cells(line))
-        elif not line.text.strip() or _PAGE_MARK.match(line.text):
+                cells.extend(_tab_cells(Cell(text, start, start + len(text))))
+        elif not text.strip() or _PAGE_MARK.match(text):
             if cells:
                 rows.append(Row(tuple(cells), first))
             cells = []
         elif cells:  # continuation of the previous cell (a label broken over lines)
             prev = cells[-1]
-            cells[-1] = Cell(prev.text + line.text, prev.start, line.end)
+            cells[-1] = Cell(prev.text + text, prev.start, start + len(text))
         else:  # a plain line between blocks: a row of its own
-            row = _line_row(line, i)
+            row = _line_row(Cell(text, start, start + len(text)), i)
             if row.cells:
                 rows.append(row)
     if cells:
@@ -182,6 +186,12 @@ def _pipe_row(line: Cell, index: int) -> Row:
 def _text_row(line: Cell, index: int) -> Row:
     """'一、本年新收… 21 0 0 0 0 0 21': label text, then each trailing number is a cell.
     Wide gaps (2+ spaces or an ideographic space) also separate label cells."""
+    words = line.text.split()  # the same whitespace as _TOKEN's \S
+    if len(words) < 2:  # no gap (most prose lines): the row is that one word, label or value
+        if not words:
+            return Row((), index)
+        start = line.start + line.text.find(words[0])  # only whitespace before it
+        return Row((Cell(words[0], start, start + len(words[0])),), index)
     tokens = [Cell(m.group(), line.start + m.start(), line.start + m.end())
               for m in _TOKEN.finditer(line.text)]
     if not tokens:
@@ -192,7 +202,7 @@ def _text_row(line: Cell, index: int) -> Row:
     head = tokens[:k]
     cells: list[Cell] = []
     if head:
-        for chunk in re.split(r"(?:\s{2,}|\u3000+)", line.text[head[0].start - line.start: head[-1].end - line.start]):
+        for chunk in _WIDE_GAP.split(line.text[head[0].start - line.start: head[-1].end - line.start]):
             if chunk.strip():
                 s = line.text.find(chunk, (cells[-1].end - line.start) if cells else head[0].start - line.start)
                 cells.append(_trimmed(chunk, line.start + s))
@@ -218,7 +228,7 @@ def _row_shape(chunk: str) -> tuple[str, tuple[str, ...]] | None:
     norm = normalize_label(_SENTENCE_END.split(chunk)[-1][-_LABEL_TAIL:])
     if all(any(k in norm for k in g.keywords) for g in APPEAL_GROUPS):
         return "appeals", tuple(f"appeals.{g.key}.{c.key}" for g in APPEAL_GROUPS for c in APPEAL_COLUMNS)
-    lab = best_match(REQUEST_ROWS, norm)
+    lab = REQUEST_ROW_MATCHER.best(norm)
     if lab is not None:
         return f"requests.{lab.key}", tuple(f"requests.{lab.key}.{c.key}" for c in APPLICANT_COLUMNS)
     lab = best_match(PROACTIVE_DOC_ROWS, norm)
@@ -231,7 +241,7 @@ def _row_shape(chunk: str) -> tuple[str, tuple[str, ...]] | None:
 def _label_number(chunk: str) -> str:
     """The numbering of the template label a chunk names ('6' for 6.属于四类过程性信息)."""
     norm = normalize_label(chunk)
-    lab = best_match(REQUEST_ROWS, norm)
+    lab = REQUEST_ROW_MATCHER.best(norm)
     m = _NUMBERED.match(lab.text) if lab is not None else None
     return m.group(1) if m else ""
 

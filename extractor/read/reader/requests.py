@@ -1,7 +1,7 @@
 """表三 (收到和处理政府信息公开申请情况): rows matched to the template's row labels in order."""
 from __future__ import annotations
 
-from extractor.locate.labels import best_match, first_match, normalize_label
+from extractor.locate.labels import REQUEST_ROW_MATCHER, normalize_label
 from extractor.read.reader.rows import LabelledRow, Reading, put_row
 from schemas.template import (
     APPEALS_HEADER_ALL,
@@ -43,7 +43,7 @@ class _Pass:
         self.pending: list[str] = []
 
     def match(self, label: str):
-        return best_match(REQUEST_ROWS[self.pointer + 1:], label)  # template order: rows ahead
+        return REQUEST_ROW_MATCHER.best(label, self.pointer + 1)  # template order: rows ahead
 
     def place(self, lab, values) -> None:
         self.pointer = _ORDER[lab.key]
@@ -71,7 +71,7 @@ class _Pass:
             # template row ahead named there is theirs.
             around = "".join(without_group_labels(normalize_label(c.text)) for c in r.labels)
             around = "".join(self.pending) + around + labels_below(self.rows, i)
-            lab = first_match(REQUEST_ROWS[self.pointer + 1:], around) if around else None
+            lab = REQUEST_ROW_MATCHER.first(around, self.pointer + 1) if around else None
         if lab is None and r.labels and r.last_label in _GROUP_LABELS:
             lab = self.match(r.last_label)
         return lab

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from extractor.check.arithmetic import equations_over, holds
@@ -43,23 +44,27 @@ class LabelledRow(NamedTuple):
     def of(cls, labels: tuple[Cell, ...], values: tuple[Cell, ...], row: Row) -> "LabelledRow":
         return cls(labels, values, row,
                    normalize_label(labels[-1].text) if labels else "",
-                   normalize_label("".join(c.text for c in labels)),
-                   tuple(c for c in values if c.text.strip()))
+                   normalize_label("".join([c.text for c in labels])),
+                   tuple([c for c in values if c.text.strip()]))
 
 
 def label_rows(rows: list[Row]) -> list[LabelledRow]:
     """Split each row into its label cells and the value cells after the last label."""
     out = []
     for row in rows:
-        is_label = [_label_like(c) for c in row.cells]
-        last = len(is_label) - 1 - is_label[::-1].index(True) if True in is_label else -1
-        labels = tuple(c for c, label in zip(row.cells, is_label) if label)
+        is_label = [_label_like(c.text) for c in row.cells]
+        if True in is_label:
+            last = len(is_label) - 1 - is_label[::-1].index(True)
+            labels = tuple([c for c, label in zip(row.cells, is_label) if label])
+        else:
+            last, labels = -1, ()
         out.append(LabelledRow.of(labels, tuple(row.cells[last + 1:]), row))
     return out
 
 
-def _label_like(cell: Cell) -> bool:
-    return bool(cell.text.strip()) and not is_value(cell.text)
+@lru_cache(maxsize=65536)
+def _label_like(text: str) -> bool:
+    return bool(text.strip()) and not is_value(text)
 
 
 def put_row(reading: Reading, prefix: str, columns, cells: tuple[Cell, ...]) -> None:
