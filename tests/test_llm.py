@@ -522,11 +522,15 @@ def test_a_run_together_row_grounds_when_its_cells_are_exactly_the_digits_and_th
     assert all(p and "does not print it" in p for p in _problems(wrong_sum, RUN_TOGETHER).values())
 
 
-def test_a_row_without_equations_takes_any_exact_split_of_its_digits():
-    right = _row_answer("proactive", "normative_documents", "行政规范性文件12053", issued=12, repealed=0, in_force=53)
-    assert all(p is None for p in _problems(right, RUN_TOGETHER).values())
-    short = _row_answer("proactive", "normative_documents", "行政规范性文件12053", issued=12, repealed=0, in_force=5)
-    assert all(p for p in _problems(short, RUN_TOGETHER).values())
+def test_a_run_together_row_that_splits_several_ways_grounds_no_split():
+    """表二 has no equation: `12053` is 12|0|53 as well as 1|20|53 or 120|5|3, so a model naming
+    one of them is choosing, not reading — a hostile model could choose any. Refused, left null."""
+    for split in ((12, 0, 53), (1, 20, 53), (120, 5, 3)):
+        answer = _row_answer("proactive", "normative_documents", "行政规范性文件12053",
+                             issued=split[0], repealed=split[1], in_force=split[2])
+        assert all(p for p in _problems(answer, RUN_TOGETHER).values()), split
+    decided = _row_answer("proactive", "rules", "规章000", issued=0, repealed=0, in_force=0)
+    assert all(p is None for p in _problems(decided, RUN_TOGETHER).values())
 
 
 def test_the_next_rows_numbering_glued_to_the_digits_is_not_a_cell():
@@ -729,3 +733,18 @@ def test_a_table_label_that_mentions_a_fee_does_not_state_that_none_was_collecte
     text = f"（六）其他处理\n{label}\t0\t0\t0\t0\t0\t0\t0\n"
     [g] = _summary({"fee_collected_yuan": {"value": 0, "quote": label}}).grounded(QuoteIndex(text))
     assert g.problem
+
+
+def test_cells_on_the_line_below_their_label_ground_at_their_columns():
+    """PDF text rows: the label line, then the row's numbers separated by spaces on the next line
+    (one 'cell' per number, not the whole line as one cell)."""
+    text = "三、本年度办理结果\n（一）予以公开\n12 3 0 0 0 1 16\n（二）部分公开\n0 0 0 0 0 0 0"
+    row = _row_answer("requests", "granted", "（一）予以公开\n12 3 0 0 0 1 16",
+                      natural_person=12, commercial=3, research=0, nonprofit=0, legal_service=0,
+                      other_org=1, total=16)
+    assert all(p is None for p in _problems(row, text).values())
+    moved = _row_answer("requests", "granted", "（一）予以公开\n12 3 0 0 0 1 16",
+                        natural_person=3, commercial=12, research=0, nonprofit=0, legal_service=0,
+                        other_org=1, total=16)
+    problems = _problems(moved, text)
+    assert problems["requests.granted.natural_person"] and problems["requests.granted.commercial"]

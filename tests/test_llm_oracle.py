@@ -21,10 +21,13 @@ BLOCKED = {
     # "2022年共发布信息2479条": the clause names neither 主动公开 nor 主动发布, so it does not bind
     # to proactive_total; the gold takes it
     ("pub-pt-gwh-2022", "summary.proactive_total"),
+    # 表二 行政规范性文件 `12053` run together: 12|0|53, 1|20|53, 120|5|3 … all fit (no equation, no
+    # prose); the document does not decide, so no model's split is taken (the gold's is one of them)
+    *(("r25-003-run-together", f"proactive.normative_documents.{c}") for c in ("issued", "repealed", "in_force")),
 }
 # clean reports that go to review with a perfect model: the refused answer above is an
 # llm.grounding error (the value is not used; a person confirms the gold's reading)
-REVIEWED = {"pub-pt-gwh-2022"}
+REVIEWED = {"pub-pt-gwh-2022", "r25-003-run-together"}
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +48,15 @@ def test_a_perfect_model_fills_every_field_it_can_ground(oracle, tmp_path, mode)
     wrong = {(case, path) for case, d in docs.items() for path in d.get("wrong", {})}
     available = {c.id for c in cases}
     assert wrong == {b for b in BLOCKED if b[0] in available}
-    assert metrics["cells.accuracy"] == 1.0 and metrics["metadata.accuracy"] == 1.0
+    undecided = sum(1 for case, path in wrong if not path.startswith("summary."))
+    table_cells = sum(d["counts"][t][1] for d in docs.values() if "counts" in d
+                      for t in ("proactive", "requests", "appeals"))
+    assert metrics["cells.accuracy"] == pytest.approx(1 - undecided / table_cells, abs=1e-6)
+    assert metrics["metadata.accuracy"] == 1.0
     assert metrics["values.wrong"] == 0
     summary_fields = sum(d["counts"]["summary"][1] for d in docs.values() if "counts" in d)
-    assert metrics["summary.accuracy"] == pytest.approx(1 - len(wrong) / summary_fields, abs=1e-6)
+    summary_wrong = len(wrong) - undecided
+    assert metrics["summary.accuracy"] == pytest.approx(1 - summary_wrong / summary_fields, abs=1e-6)
     clean = {c.id for c in cases if not declared_errors(load_gold(c), c)}
     reviewed = {case for case in clean if docs[case]["status"] != "ok"}
     assert reviewed == REVIEWED & available

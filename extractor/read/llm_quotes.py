@@ -256,7 +256,7 @@ def _cells(tail: str, base: int, text: str) -> list[QuoteSpan]:
     """The tail's cells: split at TABs, pipes and line breaks when it has them (a line of a
     one-cell-per-line block is one TAB-prefixed cell; in TAB rows a leading TAB is an empty
     cell), else at spaces."""
-    if _STRUCTURAL.search(tail):
+    if _STRUCTURAL.search(tail.lstrip(" \u3000\n")):  # (a line break before the cells only starts their line)
         lines = tail.split("\n")[1:]
         blocks = bool(lines) and all(x.startswith("\t") and x.count("\t") == 1 for x in lines if x.strip())
         sep = _STRUCTURAL if blocks else _ROW_SEP

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model,
 
 from extractor.check.arithmetic import equations_over, holds
 from extractor.locate.labels import normalize_label
+from extractor.read.decode import Digits, decode_row, row_relations
 from extractor.read.llm_quotes import (NOT_EXACT, ProseField, QuoteIndex, QuoteSpan, bind_cell,
                                        bind_indicator, bind_prose, ground, label_problem, locate,
                                        normalise, read_row)
@@ -320,7 +321,7 @@ class TableAnswer(Answer):
         if quoted is None or problem:
             return [Grounded(p, v, None, problem) for _, p, v in given]
         line_paths, line_values, offset = grid or (paths, values, 0)
-        holds = row_holds(line_paths, line_values)
+        holds = row_holds(line_paths, line_values) and run_decides(quoted.digits, line_paths, line_values)
         out = []
         for i, path, value in given:
             span, problem = bind_cell(quoted, offset + i, line_values, holds, path)
@@ -366,6 +367,16 @@ def row_holds(paths: list[str], values: list) -> bool:
     """The row's own equations (a total = the sum of its parts) hold over ``values``."""
     cells = {p: v for p, v in zip(paths, values)}
     return all(holds(cells, eq) for eq in equations_over(paths))
+
+
+def run_decides(digits: Digits, paths: list[str], values: list) -> bool:
+    """Read as run-together digits, the quoted row decides ``values`` by itself: its one split
+    that satisfies its own equations is ``values``. A row several splits fit (表二 `12053`: 12|0|53,
+    1|20|53 …) is not evidence for any of them, so a model choosing one is not accepted."""
+    if any(v is None for v in values):
+        return False
+    only = decode_row(digits, len(values), row_relations(paths, equations_over(paths))).unique
+    return only is not None and list(only.values) == [int(v) for v in values]
 
 
 @lru_cache(maxsize=None)
