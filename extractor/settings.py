@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     prompts_dir: Path | None = Field(
         None, description="folder of prompt files <task>.v<N>.md (default: the package's prompts/)")
     llm_timeout: float = 60.0
+    llm_max_tokens: int = Field(4096, ge=256, description="longest answer one LLM call may return (max_tokens)")
     max_retries: int = 2
     concurrency: int = 4
     cache_dir: Path = Path(".nianbao/cache")

@@ -748,3 +748,22 @@ def test_cells_on_the_line_below_their_label_ground_at_their_columns():
                         other_org=1, total=16)
     problems = _problems(moved, text)
     assert problems["requests.granted.natural_person"] and problems["requests.granted.commercial"]
+
+
+def test_an_answer_that_kept_violating_is_cached_too(tmp_path):
+    """Re-asks ran out: the last answer (its grounded values kept, the invented one dropped) and
+    its violations are stored, so a warm re-run makes no call and gives the same record."""
+    doc = make_doc()
+    bad = {**GOOD, "proactive_total": {"value": 2000, "quote": "年内主动公开信息共2000条"}}
+    with FakeLlm() as llm:
+        llm.route(SUMMARY, Answer(bad), Answer(bad))
+        settings = settings_for(llm, tmp_path, max_retries=1, no_cache=False)
+        first = fast_reader(settings).complete(doc, reader_record(doc))
+        calls = len(llm.requests)
+        second = fast_reader(settings).complete(doc, reader_record(doc))
+        assert len(llm.requests) == calls == 2
+        assert all(body.get("max_tokens") == settings.llm_max_tokens for body in llm.requests)
+    assert second.summary == first.summary and second.summary.proactive_total is None
+    assert {c.rule for c in second.checks} == {c.rule for c in first.checks}
+    assert second.status == first.status == "needs_review"
+    assert second.extracted_by.llm_calls == 0 and second.extracted_by.cache_hits == 1

@@ -204,25 +204,39 @@ class LlmBackend:
         return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def _cached(self, task: Task, index: QuoteIndex) -> Outcome | None:
+        """The stored outcome of this exact task: a validated answer, or the last answer of a run
+        whose re-asks ran out, with its violations (asking again would repeat the same calls)."""
         if self.cache is None:
             return None
         raw = self.cache.get(self.cache_key(task))
         if raw is None:
             return None
+        if isinstance(raw, dict):  # an answer that kept violating the checks
+            answer = parse_last_json(task, raw.get("answer", ""))
+            if answer is None:
+                return None
+            return Outcome(answer=answer, violations=list(raw.get("violations", [])),
+                           attempts=raw.get("attempts", 0), cache_hit=True)
         try:
             answer = task.model.model_validate_json(raw, context={"index": index})
         except ValidationError:
             return None
         return Outcome(answer=answer, cache_hit=True)
 
-    def _store(self, task: Task, answer: Answer) -> None:
-        if self.cache is not None:
-            self.cache.set(self.cache_key(task), answer.model_dump_json())
+    def _store(self, task: Task, outcome: Outcome) -> None:
+        if self.cache is None or outcome.answer is None:
+            return
+        raw = outcome.answer.model_dump_json()
+        if outcome.violations:
+            self.cache.set(self.cache_key(task), {"answer": raw, "violations": outcome.violations,
+                                                  "attempts": outcome.attempts})
+        else:
+            self.cache.set(self.cache_key(task), raw)
 
     def _request(self, task: Task, index: QuoteIndex) -> dict[str, Any]:
         return dict(model=self.settings.llm_model, messages=task.messages(templated=True),
                     response_model=task.model, context={"index": index, "report": task.text},
-                    strict=False, temperature=0)
+                    strict=False, temperature=0, max_tokens=self.settings.llm_max_tokens)
 
     def run(self, task: Task, index: QuoteIndex) -> Outcome:
         """Answer one task (from the cache when possible); never raises for endpoint problems."""
@@ -258,8 +272,7 @@ class LlmBackend:
 
     def _finish(self, task: Task, outcome: Outcome, meter: Meter) -> Outcome:
         outcome.meter = meter
-        if outcome.answer is not None and not outcome.violations:
-            self._store(task, outcome.answer)
+        self._store(task, outcome)  # endpoint failures (no answer) are not stored: they may pass
         return outcome
 
     def _failure(self, task: Task, exc: Exception) -> Outcome:
@@ -294,6 +307,14 @@ def reasons(exc: BaseException) -> list[str]:
     if isinstance(exc, ValidationError):
         return [str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors()]
     return [f"{type(exc).__name__}: {exc}"]
+
+
+def parse_last_json(task: Task, raw: str) -> Answer | None:
+    """An answer parsed without the grounding context (the reader grounds each value again)."""
+    try:
+        return task.model.model_validate_json(raw, strict=False)
+    except (ValidationError, ValueError):
+        return None
 
 
 def parse_last(task: Task, completion: Any) -> Answer | None:
