@@ -36,8 +36,9 @@ CUMULATIVE_WORDS = ("历年", "累计至今", "至今累计", "成立以来", "�
 CUMULATIVE_REACH = 8  # characters before the phrase that may hold a cumulative word
 PROSE_FIGURES: dict[str, tuple[re.Pattern[str], ...]] = {
     "proactive_total": (
-        # not a category of it ("其他应主动公开的政府信息13条")
-        re.compile(rf"(?<!应)(?<!其他)主动(?:公开|发布){_C}{{0,10}}?(?:政府)?信息{_C}{{0,4}}?(?:共计?|合计)?\s*{_FIG}\s*(?:条|篇)"),
+        # not a category of it ("其他应主动公开的政府信息13条"); the lookbehinds sit after 主动 so
+        # that the search can skip to each 主动 (led by them, it tried every position: 10× slower)
+        re.compile(rf"主动(?<!应主动)(?<!其他主动)(?:公开|发布){_C}{{0,10}}?(?:政府)?信息{_C}{{0,4}}?(?:共计?|合计)?\s*{_FIG}\s*(?:条|篇)"),
     ),
     "fee_collected_yuan": (
         re.compile(rf"收取{_C}{{0,12}}?费用?{_C}{{0,4}}?{_FIG}\s*元"),

@@ -68,10 +68,13 @@ def find_agency(text: str) -> tuple[str, int, int] | None:
 
 
 def _head_lines(text: str) -> list[tuple[str, int]]:
+    """The opening non-blank lines with their offsets: the title's and the two after the last."""
     out, pos = [], 0
     for raw in text[:6000].split("\n"):
         if raw.strip():
             out.append((raw, pos))
+            if len(out) == _TITLE_LINES + 2:
+                break
         pos += len(raw) + 1
     return out
 

@@ -3,6 +3,7 @@ tables decide, agency and year, and the paths left for an LLM."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from extractor import __version__
 from extractor.locate.meta import find_agency, find_year
@@ -13,6 +14,7 @@ from schemas.template import (
     PROSE_SUMMARY_FIELDS,
     SINGLE_OTHER_ABSENT_ROWS,
     SUMMARY_CELLS,
+    FieldInfo,
     table_fields,
 )
 
@@ -33,13 +35,13 @@ def assemble(doc: Document, reading: Reading, found: Found) -> Record:
     present = {"requests": found.requests, "appeals": found.appeals, "proactive": found.proactive}
     data: dict = {}
     needs: list[str] = []
-    for f in table_fields():
-        if not present[f.path.split(".")[0]]:
+    for f, parts in _field_parts():
+        if not present[parts[0]]:
             continue
         value = reading.values.get(f.path)
         if value is not None and not f.decimal:
             value = int(value) if value == int(value) else value
-        _set(data, f.path, value)
+        _set(data, parts, value)
         if value is None and not _conventionally_null(f.path, reading):
             needs.append(f.path)
     # a span shows what the document prints there (a decoded cell's digits may hold a stray space)
@@ -98,8 +100,13 @@ def _summary_from_tables(data: dict, evidence: dict[str, Span]) -> Summary:
     return Summary(**out)
 
 
-def _set(data: dict, path: str, value) -> None:
-    parts = path.split(".")
+@cache
+def _field_parts() -> tuple[tuple[FieldInfo, tuple[str, ...]], ...]:
+    """Every table field with its path split into keys (once, not per document)."""
+    return tuple((f, tuple(f.path.split("."))) for f in table_fields())
+
+
+def _set(data: dict, parts: tuple[str, ...], value) -> None:
     cur = data
     for part in parts[:-1]:
         cur = cur.setdefault(part, {})
