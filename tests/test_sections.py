@@ -59,3 +59,28 @@ def test_a_heading_named_in_running_prose_opens_no_section():
 def test_inline_headings_of_a_one_line_dump_are_found():
     text = "……一、总体情况……二、主动公开政府信息情况第二十条……三、收到和处理政府信息公开申请情况（本列数据……四、因政府信息公开工作被申请行政复议、提起行政诉讼情况……五、存在的主要问题"
     assert set(find_sections(text)) == {"proactive", "requests", "appeals"}
+
+
+def test_headings_are_found_as_a_search_from_the_last_one_finds_them():
+    """``find_sections`` starts each heading's search shortly before its variant's first mention;
+    it finds what the plain search from the previous heading's end finds, also with long runs of
+    blanks inside a heading, digits and numerals everywhere, and the variant in prose first."""
+    from extractor.locate.sections import _heading_patterns
+    from schemas.template import TABLES
+
+    def plain(text):
+        starts, pos = {}, 0
+        for table in TABLES:
+            match = _heading_patterns(table.key)[0].search(text, pos)
+            if match is not None:
+                starts[table.key], pos = match.start(), match.end()
+        return starts
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "samples").glob("*.txt"))]
+    texts.append(with_prose_in_every_section(texts[0]))
+    texts.append("本报告由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况组成。\n" + texts[0])
+    for gap in ("", " ", "\u3000" * 30, "\n \n", "一二三四五六七八九十1、2.第一部分" * 3, "某某某某某某某某某某某某某某"):
+        texts.append(f"1{gap}、{gap}主动公开政府信息情况\n（{gap}三{gap}）{gap}收到和处理政府信息公开申请情况\n"
+                     f"第四部分{gap}政府信息公开行政复议、行政诉讼情况\n二、{gap}收到和处理政府信息公开申请情况")
+    for text in texts:
+        assert {k: s for k, (s, _) in find_sections(text).items()} == plain(text)

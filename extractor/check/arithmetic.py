@@ -13,9 +13,8 @@ up. Null handling follows the contract:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from extractor.check.values import TableCells, table_cells
 from schemas import Check, Record
@@ -27,17 +26,16 @@ State = Literal["ok", "mismatch", "unverifiable", "absent"]
 UNVERIFIABLE = "arithmetic.unverifiable"
 
 
-@dataclass(frozen=True)
-class Side:
-    """One side of an equation: its sum, or None when a cell is unknown."""
+class Side(NamedTuple):
+    """One side of an equation: its sum, or None when a cell is unknown. (Frozen results are
+    NamedTuples here: a record evaluates dozens of equations, and they build 2× faster.)"""
 
     total: float | None
     null_cells: tuple[str, ...]
     absent: bool  # every cell of this side lies in an absent row
 
 
-@dataclass(frozen=True)
-class EquationResult:
+class EquationResult(NamedTuple):
     equation: Equation
     left: Side
     right: Side
@@ -74,15 +72,18 @@ def _row_paths() -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(paths) for paths in rows.values())
 
 
+_MISSING = (None, True)  # a cell of a missing row: its row is absent
+
+
 def read_cell(cells: Cells, path: str) -> tuple[float | None, bool]:
     """The value at ``path`` and whether its row is absent (a missing row is absent)."""
-    return cells.get(path, (None, True))
+    return cells.get(path, _MISSING)
 
 
 def sum_side(cells: Cells, paths: tuple[str, ...]) -> Side:
     total, nulls, absent = 0.0, [], 0
     for path in paths:
-        value, row_absent = read_cell(cells, path)
+        value, row_absent = cells.get(path, _MISSING)  # read_cell, inlined: the checker's inner loop
         if row_absent:
             absent += 1  # an absent row counts as 0
         elif value is None:

@@ -88,8 +88,8 @@ def check_evidence(record: Record, text: str | None, cells: TableCells | None = 
     nothing to contradict)."""
     data = record.model_dump(exclude={"evidence", "checks", "proactive", "requests", "appeals"})
     known = table_cells(record) if cells is None else cells
-    found = (check_span(data, path, span, text, known) for path, span in record.evidence.items())
-    return [c for c in found if c is not None]
+    return [c for path, span in record.evidence.items()
+            if (c := check_span(data, path, span, text, known)) is not None]
 
 
 def missing_by_table(paths: Iterable[str]) -> dict[str, list[str]]:
