@@ -9,7 +9,10 @@ import re
 _NUM = r"(\d[\d,]*)"
 _TOTAL_WORD = r"(?:共计?|合计|总计|累计)?"
 _CLAUSE = r"[^。；;，,\t]"  # a character that does not end a clause
-# summary field → phrases that state it in prose; group 1 of each is the number
+# summary field → phrases that state it in prose; group 1 of each is the number. Line-local: no
+# anchors (^ $ \A \Z \b \B), lookarounds, atomic groups or possessive quantifiers, so a match never
+# depends on where a line ends and the checker searches all prose lines joined at once
+# (tests/test_check.py checks it).
 PROSE_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     "requests_received": (
         re.compile(rf"(?:收到|受理|新收){_CLAUSE}{{0,30}}?申请[,，]?\s*{_TOTAL_WORD}\s*{_NUM}\s*件"),

@@ -397,3 +397,37 @@ def test_holds_is_the_checkers_evaluator_over_plain_cells():
     assert holds(row, eq) is True
     assert holds({**row, "requests.new.total": 5}, eq) is False
     assert holds({**row, "requests.new.research": None}, eq) is None
+
+
+def test_prose_patterns_are_line_local():
+    """The narrative cross-check searches the joined prose lines at once: that finds what a
+    search line by line finds only for patterns that never look at a line's end and never match
+    empty (schemas.phrasings.PROSE_PATTERNS)."""
+    import re
+    import re._parser as sre_parse
+
+    from schemas.phrasings import PROSE_PATTERNS
+
+    line_aware = {"AT", "ASSERT", "ASSERT_NOT", "ATOMIC_GROUP", "POSSESSIVE_REPEAT", "GROUPREF",
+                  "GROUPREF_EXISTS"}
+    for pattern in (p for patterns in PROSE_PATTERNS.values() for p in patterns):
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+        assert not line_aware & set(re.findall(r"\b[A-Z_]+\b", repr(parsed))), pattern.pattern
+        assert parsed.getwidth()[0] > 0, pattern.pattern
+
+
+def test_stated_figures_in_the_joined_prose_are_those_line_by_line():
+    from extractor.check.crosscheck import prose_lines, stated_figures
+    from schemas.grammar import nfkc, parse_number
+    from schemas.phrasings import PROSE_PATTERNS
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "samples").glob("*.txt"))]
+    texts += ["本年度收到政府信息公开申请\n共计12件，受理3件申请。\n行政复议案件共计2件，行政诉讼1起",
+              "收到申请5件\n收到申请6件，行政复议4件收到申请7件\n受理\n8件申请",
+              "新收申请，共计9件收到申请10件\n\n行政诉讼案件合计3起行政复议1件"]
+    for text in texts:
+        lines = nfkc("\n".join(prose_lines(text))).split("\n")
+        for patterns in PROSE_PATTERNS.values():
+            by_line = [(n, m.group(0)) for line in lines for p in patterns for m in p.finditer(line)
+                       if (n := parse_number(m.group(1))) is not None]
+            assert stated_figures(lines, patterns) == by_line

@@ -63,12 +63,25 @@ def prose_lines(text: str) -> list[str]:
 
 def stated_figures(lines: list[str],
                    patterns: tuple[re.Pattern[str], ...]) -> list[tuple[float, str]]:
-    """``(number, matched phrase)`` for every place one of ``patterns`` matches the prose."""
-    out = []
-    for line in lines:  # already NFKC-folded by check_narrative
-        out += [(n, m.group(0)) for pattern in patterns for m in pattern.finditer(line)
-                if (n := parse_number(m.group(1))) is not None]
-    return out
+    """``(number, matched phrase)`` for every place one of ``patterns`` matches a line of the
+    prose, by line, then pattern, then place. ``patterns`` are line-local (``schemas.phrasings``)."""
+    matches = _matches_in_joined(lines, patterns)
+    if matches is None:
+        matches = [m for line in lines for pattern in patterns for m in pattern.finditer(line)]
+    return [(n, m.group(0)) for m in matches if (n := parse_number(m.group(1))) is not None]
+
+
+def _matches_in_joined(lines: list[str], patterns: tuple[re.Pattern[str], ...]) -> list[re.Match] | None:
+    """The matches of ``patterns`` line by line, found by one search of the joined lines per
+    pattern (a report has a hundred prose lines and a few matches; offsets are in the joined
+    lines). A line-local pattern matches a line exactly where it matches the joined lines unless
+    one of those matches runs over a line break: then None, and the lines are searched one by one."""
+    prose = "\n".join(lines)  # already NFKC-folded by check_narrative
+    found = [(k, m) for k, pattern in enumerate(patterns) for m in pattern.finditer(prose)]
+    if any("\n" in m.group() for _, m in found):
+        return None
+    found.sort(key=lambda km: (prose.count("\n", 0, km[1].start()), km[0], km[1].start()))
+    return [m for _, m in found]
 
 
 def narrative_check(record: Record, lines: list[str], field: str) -> Check | None:
