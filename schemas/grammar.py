@@ -84,6 +84,7 @@ def is_value(text: str) -> bool:
     return parse_number(text) is not None or is_blank(text) or is_split_number(text)
 
 
+@lru_cache(maxsize=65536)
 def cell_value(text: str) -> float | None:
     """The value of a table cell: a blank marker is 0, a number is itself, else None."""
     return 0.0 if is_blank(text) else parse_number(text)

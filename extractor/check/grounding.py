@@ -38,16 +38,16 @@ def states_value(span_text: str, value: object, path: str) -> bool:
         return fold_text(value) in fold_text(span_text)
     if not isinstance(value, (int, float)):
         return True
-    return _states_number(span_text, value, UNIT_FACTORS.get(path, (1.0,)), path == "year")
+    return _states_number(span_text, value, path)
 
 
 @lru_cache(maxsize=65536)
-def _states_number(span_text: str, value: float, factors: tuple[float, ...], year: bool) -> bool:
+def _states_number(span_text: str, value: float, path: str) -> bool:
     """Cached: a report's spans are mostly the same few cells ("0", "1") stating the same values."""
     if value == 0 and states_zero(span_text):
         return True
-    targets = [value * f for f in factors]
-    stated = numbers_in(span_text) if year else figures_in(span_text)
+    targets = [value * f for f in UNIT_FACTORS.get(path, (1.0,))]
+    stated = numbers_in(span_text) if path == "year" else figures_in(span_text)
     return any(same_number(n, t) for n in stated for t in targets)
 
 

@@ -24,6 +24,7 @@ from schemas.template import (APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, 
 
 _TOKEN = re.compile(r"\S+")
 _PAD = " \u3000\u00a0"  # what a cell's text is trimmed of
+_TAB_PAD = "\t" + _PAD
 _WIDE_GAP = re.compile(r"(?:\s{2,}|\u3000+)")  # separates label cells in a text row
 _MD_SEPARATOR = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|)+(?:\s*:?-{3,}:?\s*)?")
 # page numbers a PDF prints inside a table that runs over pages: "- 3 -", "第 3 页", "3/7"
@@ -106,8 +107,10 @@ def _block_rows(raw: list[str], offset: int) -> list[Row]:
         if text.startswith("\t"):
             if not cells:
                 first = i
-            if text.count("\t") == 1:  # the layout's usual line: one cell
-                cells.append(_trimmed(text[1:], start + 1))
+            if text.count("\t") == 1:  # the layout's usual line: one cell (_trimmed, inlined)
+                body = text.strip(_TAB_PAD)
+                at = start + (text.find(body) if body else len(text))
+                cells.append(Cell(body, at, at + len(body)))
             else:
                 cells.extend(_tab_cells(Cell(text, start, start + len(text))))
         elif not text.strip() or _PAGE_MARK.match(text):

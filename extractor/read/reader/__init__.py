@@ -55,7 +55,7 @@ def _inside(rows: list[LabelledRow], section: tuple[int, int] | None) -> list[La
     if section is None:
         return rows
     start, end = section
-    return [r for r in rows if r.row.cells and r.row.start < end and r.row.cells[-1].end > start]
+    return [r for r in rows if r.row.cells and r.row.cells[0].start < end and r.row.cells[-1].end > start]
 
 
 def _template(doc: Document, form: str | None, has_requests: bool, has_appeals: bool) -> str:

@@ -45,7 +45,8 @@ def assemble(doc: Document, reading: Reading, found: Found) -> Record:
         if value is None and not _conventionally_null(f.path, reading):
             needs.append(f.path)
     # a span shows what the document prints there (a decoded cell's digits may hold a stray space)
-    evidence = {k: {**v, "text": doc.text[v["start"]:v["end"]]} for k, v in reading.spans.items()}
+    # (Span fields, validated once by Record)
+    evidence = {k: {"start": s, "end": e, "text": doc.text[s:e]} for k, (s, e) in reading.spans.items()}
     summary = _summary_from_tables(data, evidence)
     needs += [f"summary.{k}" for k in PROSE_SUMMARY_FIELDS]
     agency, year = find_agency(doc.text), find_year(doc.text)

@@ -21,13 +21,13 @@ class Reading:
     """What the reader found: values and spans by field path, and notes for the checker."""
 
     values: dict[str, float | None] = field(default_factory=dict)
-    spans: dict[str, dict] = field(default_factory=dict)  # Span fields; validated once by Record
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # (start, end) of each value's cell
     notes: list[Check] = field(default_factory=list)
 
     def put(self, path: str, value: float | None, cell: Cell | None) -> None:
         self.values[path] = value
         if value is not None and cell is not None:
-            self.spans[path] = {"start": cell.start, "end": cell.end, "text": cell.text}
+            self.spans[path] = (cell.start, cell.end)
 
 
 class LabelledRow(NamedTuple):
@@ -73,7 +73,7 @@ def put_row(reading: Reading, prefix: str, columns, cells: tuple[Cell, ...]) -> 
     n = len(columns)
     keys = [f"{prefix}.{c.key}" for c in columns]
     cells = trim(cells, n)
-    if len(cells) == n and not any(is_split_number(c.text) for c in cells):
+    if len(cells) == n and not any(map(is_split_number, [c.text for c in cells])):
         for key, cell in zip(keys, cells):
             reading.put(key, cell_value(cell.text), cell)
         return
