@@ -6,6 +6,7 @@ indicator's digits are split into the header's columns by ``read.decode`` and ke
 split satisfies the sheet's relations (year ≤ cumulative; an item under 其中 ≤ its total)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from extractor.locate.labels import normalize_label
@@ -22,7 +23,9 @@ _MIN_ITEMS = 3  # indicators a run-together sheet must hold
 
 def with_legacy(record: Record, rows: list[LabelledRow], text: str = "") -> Record:
     """The record with the sheet's indicators and the summary fields they state."""
-    read = _run_together_sheet(text) or _sheet_rows(rows, _year_column(text))
+    header = SHEET_HEADER.search(text)  # found once: both readings need it
+    year = _year_column(header)
+    read = _run_together_sheet(text, header, year) or _sheet_rows(rows, year)
     indicators = [LegacyIndicator(name=name, unit=unit, value=value) for name, unit, value, _ in read.items]
     spans: dict[str, Cell] = {}
     for name, _, _, cell in read.items:
@@ -53,13 +56,12 @@ class _Sheet:
     notes: list[Check]
 
 
-def _year_column(text: str) -> tuple[int, int] | None:
-    """(index of the report year's column, number of value columns) from the sheet's header;
-    None when the header names no column besides a cumulative one."""
-    m = SHEET_HEADER.search(text)
-    if m is None:
+def _year_column(header: re.Match[str] | None) -> tuple[int, int] | None:
+    """(index of the report year's column, number of value columns) from the sheet's header
+    (``SHEET_HEADER``'s match); None when it names no column besides a cumulative one."""
+    if header is None:
         return None
-    cols = [c.group() for c in SHEET_COLUMN.finditer(m.group("cols"))]
+    cols = [c.group() for c in SHEET_COLUMN.finditer(header.group("cols"))]
     year = [i for i, c in enumerate(cols) if not any(w in c for w in CUMULATIVE_COLUMN_WORDS)]
     return (year[0], len(cols)) if len(year) == 1 else None
 
@@ -96,10 +98,9 @@ class _Item:
     kept: tuple[Split, ...] = ()
 
 
-def _run_together_sheet(text: str) -> _Sheet | None:
-    """The sheet of a crawler dump that ran it together; None when the text holds no such sheet."""
-    header = SHEET_HEADER.search(text)
-    year = _year_column(text)
+def _run_together_sheet(text: str, header: re.Match[str] | None, year: tuple[int, int] | None) -> _Sheet | None:
+    """The sheet of a crawler dump that ran it together (``header``: the sheet's header, ``year``:
+    its year column); None when the text holds no such sheet."""
     if header is None or year is None:
         return None
     items = _items(text, header.end())
