@@ -42,10 +42,9 @@ class LabelledRow(NamedTuple):
 
     @classmethod
     def of(cls, labels: tuple[Cell, ...], values: tuple[Cell, ...], row: Row) -> "LabelledRow":
-        return cls(labels, values, row,
-                   normalize_label(labels[-1].text) if labels else "",
-                   normalize_label("".join([c.text for c in labels])),
-                   tuple([c for c in values if c.text.strip()]))
+        last = normalize_label(labels[-1].text) if labels else ""
+        joined = last if len(labels) == 1 else normalize_label("".join([c.text for c in labels]))
+        return cls(labels, values, row, last, joined, tuple([c for c in values if c.text.strip()]))
 
 
 def label_rows(rows: list[Row]) -> list[LabelledRow]:
