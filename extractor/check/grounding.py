@@ -103,7 +103,7 @@ def check_missing_evidence(record: Record, cells: TableCells | None = None) -> l
     """One warning per table listing its non-null values that have no evidence span."""
     missing = (path for path, _, _ in table_values(record, cells) if path not in record.evidence)
     return [
-        Check(rule=MISSING, severity="warning", cells=cells,
-              message=f"{table}: {len(cells)} value(s) have no evidence span")
-        for table, cells in missing_by_table(missing).items()
+        Check(rule=MISSING, severity="warning", cells=paths,
+              message=f"{table}: {len(paths)} value(s) have no evidence span")
+        for table, paths in missing_by_table(missing).items()
     ]

@@ -15,8 +15,8 @@ _NUMBERING = (r"(?:[一二三四五六七八九十]{1,2}\s*[、．.，,]|[（(]\
               r"|\d{1,2}\s*[、．.](?!\d)|第[一二三四五六七八九十]{1,2}部分)")
 _GAP_CHARS = 14
 _GAP = rf"[^\n。；;]{{0,{_GAP_CHARS}}}?"  # words between the numbering and the variant ("因政府信息公开工作被申请…")
-# the most non-blank characters a heading holds before its variant: the numbering (第十二部分: 5)
-# and the gap; only whitespace is unbounded there
+# the most non-blank characters a heading holds before its variant: the numbering (第十二部分: 5;
+# keep in step with _NUMBERING) and the gap; only whitespace is unbounded there
 _LEAD_CHARS = 5 + _GAP_CHARS
 
 

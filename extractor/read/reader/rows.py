@@ -5,6 +5,7 @@ parts, the template's equations over that row) confirms it, and the record says 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
@@ -28,6 +29,13 @@ class Reading:
         self.values[path] = value
         if value is not None and cell is not None:
             self.spans[path] = (cell.start, cell.end)
+
+    def put_cells(self, paths: Iterable[str], cells: Iterable[Cell]) -> None:
+        """Each cell's value (``cell_value``: a blank marker is 0) at its path: ``put`` for a row."""
+        for path, cell in zip(paths, cells):
+            value = self.values[path] = cell_value(cell.text)
+            if value is not None:
+                self.spans[path] = (cell.start, cell.end)
 
 
 class LabelledRow(NamedTuple):
@@ -73,8 +81,7 @@ def put_row(reading: Reading, prefix: str, columns, cells: tuple[Cell, ...]) -> 
     keys = [f"{prefix}.{c.key}" for c in columns]
     cells = trim(cells, n)
     if len(cells) == n and not any(map(is_split_number, [c.text for c in cells])):
-        for key, cell in zip(keys, cells):
-            reading.put(key, cell_value(cell.text), cell)
+        reading.put_cells(keys, cells)
         return
     resolved = _resolve_split(cells, keys)
     if resolved is not None:
@@ -100,8 +107,7 @@ def put_row_plain(reading: Reading, prefix: str, columns, cells) -> None:
         for c in columns:
             reading.values[f"{prefix}.{c.key}"] = None
         return
-    for col, cell in zip(columns, cells):
-        reading.put(f"{prefix}.{col.key}", cell_value(cell.text), cell)
+    reading.put_cells([f"{prefix}.{col.key}" for col in columns], cells)
 
 
 def trim(cells: tuple[Cell, ...], n: int) -> tuple[Cell, ...]:
