@@ -38,10 +38,14 @@ class Settings(BaseSettings):
     llm: Literal["auto", "off", "always"] = "auto"
     prompts_dir: Path | None = Field(
         None, description="folder of prompt files <task>.v<N>.md (default: the package's prompts/)")
-    llm_timeout: float = 60.0
+    llm_timeout: float = Field(60.0, description="seconds one LLM HTTP request may take")
+    llm_doc_timeout: float = Field(
+        300.0, gt=0, description="seconds the LLM may take over one document: all its tasks, retries and "
+                                 "re-asks; past it the open tasks are left open with an llm.unavailable error")
     llm_max_tokens: int = Field(4096, ge=256, description="longest answer one LLM call may return (max_tokens)")
     max_retries: int = 2
-    concurrency: int = 4
+    concurrency: int = Field(4, ge=1, description="documents processed at once with an LLM (threads), and "
+                                                   "the most LLM requests in flight at once")
     cache_dir: Path = Path(".nianbao/cache")
     no_cache: bool = False
 

@@ -66,6 +66,7 @@ class FakeLlm:
         self.script: deque = deque()
         self.routes: dict[str, deque] = {}
         self.requests: list[dict] = []
+        self.in_flight = self.max_in_flight = 0  # chat requests being answered at once
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
@@ -129,11 +130,18 @@ class FakeLlm:
                 if not self.path.endswith("/chat/completions"):
                     return self._send(404, '{"error": {"message": "not found"}}')
                 step = fake._next(body)
-                if fake.latency:
-                    time.sleep(fake.latency)
-                while isinstance(step, Slow):
-                    time.sleep(step.seconds)
-                    step = step.step
+                with fake._lock:
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                try:
+                    if fake.latency:
+                        time.sleep(fake.latency)
+                    while isinstance(step, Slow):
+                        time.sleep(step.seconds)
+                        step = step.step
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
                 if isinstance(step, Error):
                     return self._send(step.status, step.body, step.headers)
                 if isinstance(step, Body):

@@ -2,7 +2,6 @@
 (tests/fake_llm_server.py), through the real openai + instructor + tenacity stack."""
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from pathlib import Path
@@ -126,8 +125,11 @@ def test_wrong_sum_is_fixed_by_reask(tmp_path):
         out = fast_reader(settings_for(llm, tmp_path)).complete(doc, record)
         asks = llm.requests_for("AppealsTable")
     assert len(asks) == 2
-    second = json.dumps(asks[1]["messages"], ensure_ascii=False)
-    assert "Validation Error" in second and "结果维持" in second and "= 1 but" in second
+    first, second = (json.dumps(a["messages"], ensure_ascii=False) for a in asks)
+    assert "结果维持" in second and "= 1 but" in second  # the violated equation
+    # only the problems are added: not the previous answer, not instructor's generic re-ask
+    assert second.startswith(first[:-1]) and len(second) - len(first) < 600
+    assert "Validation Error" not in second and '"total": 1' not in second
     assert out.appeals.review.total == 2 and out.appeals.review.upheld == 1
     assert out.evidence["appeals.review.total"].method == "llm"
     assert out.extracted_by.llm_calls == 4  # 表四 twice, 表三 (absent) once, the summary once
@@ -285,13 +287,59 @@ def test_cache_key_changes_with_model_and_prompt(tmp_path):
         assert a.backend.cache_key(task) != b.backend.cache_key(task)
 
 
-def test_acomplete_uses_the_async_client(tmp_path):
+def test_the_tasks_of_one_document_run_at_once_within_the_request_limit(tmp_path):
     doc = make_doc()
+    record = reader_record(doc, template="gov2019", needs_llm=["appeals", "requests"], legacy_indicators=None)
+    for limit, expected in ((1, 1), (8, 3)):  # 表三, 表四 and the summary
+        with FakeLlm(latency=0.3) as llm:
+            fast_reader(settings_for(llm, tmp_path, concurrency=limit)).complete(doc, record)
+            assert len(llm.requests) == 3 and llm.max_in_flight == expected
+
+
+def test_a_document_ends_by_its_llm_deadline_with_the_readers_values_kept(tmp_path):
+    """A server slower than the document's deadline: the tasks are cut at the deadline (not
+    retried past it), the reader's values stay, and the error names the setting."""
+    doc = make_doc()
+    record = reader_record(doc)
+    with FakeLlm(default=lambda body: Slow(30, Answer(GOOD))) as llm:
+        start = time.monotonic()
+        out = fast_reader(settings_for(llm, tmp_path, llm_timeout=20, llm_doc_timeout=1)).complete(doc, record)
+        elapsed = time.monotonic() - start
+    assert elapsed < 10  # one deadline (1 s) and the HTTP teardown, not 30 s per attempt
+    assert out.legacy_indicators == record.legacy_indicators and out.summary.proactive_total is None
+    assert out.status == "needs_review"
+    assert "NIANBAO_LLM_DOC_TIMEOUT" in next(c.message for c in out.checks if c.rule == "llm.unavailable")
+
+
+def test_a_reask_that_would_repeat_itself_is_not_sent(tmp_path):
+    """The model gives the same wrong answer again: a second re-ask would be the same request as
+    the first (same problems), so it is not sent; the last answer stays with its violations."""
+    doc = make_doc()
+    record = reader_record(doc, template="gov2019", needs_llm=["appeals"], legacy_indicators=None)
+    wrong = {"rows": [{"row": "review", "upheld": 1, "corrected": 1, "other": 0, "pending": 0,
+                       "total": 1, "quote": "行政复议\t1\t1\t0\t0\t2"}]}
     with FakeLlm() as llm:
-        llm.route(SUMMARY, Error(503), Answer(GOOD))
-        out = asyncio.run(fast_reader(settings_for(llm, tmp_path)).acomplete(doc, reader_record(doc)))
-        assert len(llm.requests) == 2
-    assert out.summary.cppcc_proposals == 40 and out.extracted_by.llm_calls == 2
+        llm.route("AppealsTable", *[Answer(wrong)] * 5).route(SUMMARY, Answer(GOOD))
+        out = fast_reader(settings_for(llm, tmp_path, max_retries=4)).complete(doc, record)
+        asks = llm.requests_for("AppealsTable")
+    assert len(asks) == 2  # the first ask and one re-ask, not 1 + 4
+    assert out.appeals is None or out.appeals.review is None or out.appeals.review.total is None
+    assert any(c.rule == "llm.reask_exhausted" and "2 attempt" in c.message for c in out.checks)
+
+
+@pytest.mark.parametrize("fault", ["empty_choices", "no_tool_call", "wrong_function"])
+def test_a_malformed_completion_is_retried_once_then_left_open(tmp_path, fault):
+    """The endpoint, not the answer, is at fault: one identical retry, no re-ask, then an error
+    that says what to try."""
+    from fake_llm_server import Body
+
+    doc = make_doc()
+    with FakeLlm(default=lambda body: Body(_MALFORMED[fault])) as llm:
+        out = fast_reader(settings_for(llm, tmp_path)).complete(doc, reader_record(doc))
+        assert len(llm.requests) == 2 and llm.requests[0] == llm.requests[1]
+    message = next(c.message for c in out.checks if c.rule == "llm.unavailable")
+    assert "malformed" in message and "NIANBAO_LLM_MODE=json" in message
+    assert out.legacy_indicators and out.status == "needs_review"
 
 
 def test_token_estimate_counts_cjk_per_character():
@@ -400,8 +448,12 @@ def test_long_statistics_sheet_is_chunked_and_answers_merged(tmp_path):
                              "quote": "主动公开政府信息数\n\t条\n\t321"}]}
     last = {"indicators": [{"name": "收到申请数", "unit": "件", "value": 12, "quote": "收到申请数 件 12"}]}
     record = Record(source=Source(path=doc.path, sha256=doc.sha256), template="legacy", agency="某某局", year=2016)
-    with FakeLlm() as llm:
-        llm.route("LegacyAnswer", Answer(first), *[Answer({})] * (len(tasks) - 2), Answer(last))
+
+    def answer(body):  # the chunks are asked at once: answer each from the text it was sent
+        sent = last_user_text(body)
+        return Answer(first if "\t321" in sent else last if "\t12\n" in sent else {})
+
+    with FakeLlm(default=answer) as llm:
         out = fast_reader(settings_for(llm, tmp_path)).complete(doc, record)
         assert len(llm.requests_for("LegacyAnswer")) == len(tasks)
     assert [i.name for i in out.legacy_indicators] == ["主动公开政府信息数", "收到申请数"]

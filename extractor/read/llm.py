@@ -8,8 +8,9 @@ retries, instructor re-asks) and returns a new record: values the reader left nu
 ``llm.disagreement`` check. Ungrounded values never enter the record."""
 from __future__ import annotations
 
-import asyncio
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 # rows the 2019/2020 layout does not have (its single （六） row is other_other)
 GOV2019_ABSENT = tuple(f"requests.{row}" for row in SINGLE_OTHER_ABSENT_ROWS)
 TEMPLATE_TABLES = {t.key: t.tables for t in TEMPLATES}
+DEADLINE_GRACE = 5.0  # seconds past the deadline a document waits for a request that will not end
 
 
 class LlmReader:
@@ -49,22 +51,25 @@ class LlmReader:
 
     # -- public API ---------------------------------------------------------------------------
     def complete(self, doc: Document, record: Record) -> Record:
-        """The record with the LLM's grounded answers merged in (sync)."""
+        """The record with the LLM's grounded answers merged in. The document's tasks run at once
+        (threads; the backend bounds the requests in flight) and all end by its deadline
+        (``settings.llm_doc_timeout``): a task still running then is left open with an error."""
         tasks = self.plan(doc, record)
         if not tasks:
             return record
         index = QuoteIndex(doc.text)
-        outcomes = [self.backend.run(task, index) for task in tasks]
+        budget = self.settings.llm_doc_timeout
+        deadline = time.monotonic() + budget
+        pool = ThreadPoolExecutor(max_workers=min(len(tasks), self.settings.concurrency),
+                                  thread_name_prefix="nianbao-llm")
+        futures = [pool.submit(self.backend.run, task, index, deadline) for task in tasks]
+        # every request's timeout ends by the deadline; the grace covers a server that trickles
+        done, _ = wait(futures, timeout=budget + DEADLINE_GRACE)
+        pool.shutdown(wait=False, cancel_futures=True)
+        late = Outcome(error=f"the LLM did not finish this task within NIANBAO_LLM_DOC_TIMEOUT "
+                             f"({budget:g}s per document); its fields are left open")
+        outcomes = [f.result() if f in done else late for f in futures]
         return merge(record, tasks, outcomes, index, self.settings)
-
-    async def acomplete(self, doc: Document, record: Record) -> Record:
-        """``complete`` with the async client; the document's tasks run concurrently."""
-        tasks = self.plan(doc, record)
-        if not tasks:
-            return record
-        index = QuoteIndex(doc.text)
-        outcomes = await asyncio.gather(*(self.backend.arun(task, index) for task in tasks))
-        return merge(record, tasks, list(outcomes), index, self.settings)
 
     def plan(self, doc: Document, record: Record) -> list[Task]:
         """The tasks this record needs, each with only the sections it reads."""

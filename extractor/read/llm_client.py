@@ -1,10 +1,16 @@
 """The LLM backend: one instructor client over the openai SDK, a tenacity retry layer for the
-transport (timeouts, 429, 5xx; Retry-After honoured), instructor's re-ask loop for answers that
-fail validation, and a diskcache of validated answers.
+transport (timeouts, 429, 5xx; Retry-After honoured), a re-ask loop for answers that fail
+validation, and a diskcache of every validated answer (violations included).
 
 Two retry layers, each with one job: the openai SDK's own retries are off (``max_retries=0``);
-tenacity retries the HTTP request on transient failures; instructor re-asks the model when its
-answer does not validate (bounded by ``settings.max_retries``)."""
+tenacity retries the HTTP request on transient failures; ``LlmBackend._ask`` re-asks the model when
+its answer does not validate (bounded by ``settings.max_retries``). instructor parses and validates
+one completion per call. A re-ask is the task's own messages plus one message listing only what was
+wrong (the violated cells and equations), so it costs about as much as the first call — never the
+previous answer and every earlier error (instructor's own re-ask grew a table prompt 8k → 21k → 34k
+characters) — and the same request is never sent twice. Every HTTP request of a document shares
+its deadline (``settings.llm_doc_timeout``) and a limit of requests in flight
+(``settings.concurrency``)."""
 from __future__ import annotations
 
 import contextvars
@@ -12,6 +18,7 @@ import email.utils
 import hashlib
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from json import JSONDecodeError
@@ -22,14 +29,7 @@ import openai
 from instructor.exceptions import IncompleteOutputException, InstructorRetryException
 from instructor.utils import extract_json_from_codeblock
 from pydantic import ValidationError
-from tenacity import (
-    AsyncRetrying,
-    Retrying,
-    retry_if_exception,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_random_exponential,
-)
+from tenacity import Retrying, retry_if_exception, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from extractor.errors import ConfigError
 from extractor.read.llm_quotes import QuoteIndex
@@ -39,13 +39,20 @@ from extractor.settings import Settings
 log = logging.getLogger(__name__)
 
 MODES = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON, "md_json": instructor.Mode.MD_JSON}
-REASK_ERRORS = (ValidationError, JSONDecodeError, AssertionError)
+REASK_ERRORS = (ValidationError, JSONDecodeError)  # the model's answer: re-asked
 MAX_RETRY_AFTER = 60.0
-# what a call can raise because of the endpoint or the model, not our code: HTTP/API errors, re-asks
-# exhausted, and instructor's refusals of a malformed completion (no choices: ValueError; a missing
-# or misnamed tool call, broken arguments: IndexError/KeyError) — the try blocks wrap only the call
-LLM_ERRORS = (InstructorRetryException, IncompleteOutputException, openai.OpenAIError,
-              ValueError, IndexError, KeyError)
+
+
+class DeadlinePassed(Exception):
+    """The document's LLM deadline (``settings.llm_doc_timeout``) passed before a request could be sent."""
+
+
+# instructor's refusals of a malformed completion: no choices (ValueError), a missing or misnamed
+# tool call (AssertionError, IndexError/KeyError). The endpoint misbehaved: retried once as sent.
+MALFORMED = (ValueError, IndexError, KeyError, AssertionError)
+# what a call can raise because of the endpoint or the model, not our code: HTTP/API errors, an
+# answer cut at max_tokens, the deadline — the try blocks wrap only the call; our own bugs propagate
+ENDPOINT_ERRORS = (IncompleteOutputException, openai.OpenAIError, DeadlinePassed)
 
 
 @dataclass
@@ -62,6 +69,14 @@ class Meter:
 
 
 _meter: contextvars.ContextVar[Meter | None] = contextvars.ContextVar("nianbao_llm_meter", default=None)
+# time.monotonic() by which the current document's LLM work must end (None: no deadline)
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("nianbao_llm_deadline", default=None)
+
+
+def time_left() -> float | None:
+    """Seconds left before the current document's deadline (None: no deadline)."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
 
 
 @dataclass
@@ -115,7 +130,9 @@ class WaitRetryAfter:
 
     def __call__(self, state) -> float:
         asked = retry_after(state.outcome.exception() if state.outcome else None)
-        return asked if asked is not None else self.backoff(state)
+        wait = asked if asked is not None else self.backoff(state)
+        left = time_left()
+        return wait if left is None else max(min(wait, left), 0.0)
 
 
 class LlmBackend:
@@ -129,8 +146,8 @@ class LlmBackend:
         self.mode = MODES[settings.llm_mode]
         self.attempts = transport_attempts
         self.wait = WaitRetryAfter(backoff, max_backoff)
+        self.slots = threading.BoundedSemaphore(settings.concurrency)  # requests in flight
         self.client = self._sync_client()
-        self._aclient = None
         self.cache = None
         if not settings.no_cache:
             import diskcache
@@ -138,7 +155,7 @@ class LlmBackend:
             settings.cache_dir.mkdir(parents=True, exist_ok=True)
             self.cache = diskcache.Cache(str(settings.cache_dir))
 
-    # -- clients ------------------------------------------------------------------------------
+    # -- the client ---------------------------------------------------------------------------
     def _openai_kwargs(self) -> dict[str, Any]:
         return dict(base_url=self.settings.llm_base_url, timeout=self.settings.llm_timeout,
                     api_key=self.settings.llm_api_key or "no-key-needed", max_retries=0)
@@ -146,39 +163,43 @@ class LlmBackend:
     def _sync_client(self) -> instructor.Instructor:
         raw = openai.OpenAI(**self._openai_kwargs())
         send = raw.chat.completions.create
-        retrying = self._transport_retrying
 
         def create(*args, **kwargs):
-            for attempt in retrying(Retrying):
+            for attempt in self._transport_retrying():
                 with attempt:
-                    return self._metered(send(*args, **kwargs))
+                    return self._metered(self._send(send, args, kwargs))
 
         return instructor.Instructor(client=raw, create=instructor.patch(create=create, mode=self.mode),
                                      mode=self.mode)
 
-    def _async_client(self) -> instructor.AsyncInstructor:
-        if self._aclient is None:
-            raw = openai.AsyncOpenAI(**self._openai_kwargs())
-            send = raw.chat.completions.create
-            retrying = self._transport_retrying
+    def _send(self, send, args, kwargs):
+        """One HTTP request: in one of the ``settings.concurrency`` slots, with a timeout that ends
+        by the document's deadline."""
+        timeout = self.settings.llm_timeout
+        left = time_left()
+        if left is not None:
+            if left <= 0 or not self.slots.acquire(timeout=left):
+                raise DeadlinePassed()
+            timeout = min(timeout, max(time_left(), 0.001))
+        else:
+            self.slots.acquire()
+        try:
+            return send(*args, **{**kwargs, "timeout": timeout})
+        finally:
+            self.slots.release()
 
-            async def create(*args, **kwargs):
-                async for attempt in retrying(AsyncRetrying):
-                    with attempt:
-                        return self._metered(await send(*args, **kwargs))
-
-            self._aclient = instructor.AsyncInstructor(
-                client=raw, create=instructor.patch(create=create, mode=self.mode), mode=self.mode)
-        return self._aclient
-
-    def _transport_retrying(self, kind):
+    def _transport_retrying(self) -> Retrying:
         def count(state):  # every HTTP request, answered or not, is a call
             meter = _meter.get()
             if meter is not None:
                 meter.calls += 1
 
-        return kind(stop=stop_after_attempt(self.attempts), wait=self.wait, reraise=True,
-                    retry=retry_if_exception(is_transient), after=_log_retry, before=count)
+        def stop(state) -> bool:
+            left = time_left()
+            return stop_after_attempt(self.attempts)(state) or (left is not None and left <= 0)
+
+        return Retrying(stop=stop, wait=self.wait, reraise=True, retry=retry_if_exception(is_transient),
+                        after=_log_retry, before=count)
 
     @staticmethod
     def _metered(completion):
@@ -189,9 +210,10 @@ class LlmBackend:
             meter.completion_tokens += usage.completion_tokens or 0
         return completion
 
-    def _reask_retrying(self, kind):
-        return kind(stop=stop_after_attempt(self.settings.max_retries + 1),
-                    retry=retry_if_exception_type(REASK_ERRORS))
+    @staticmethod
+    def _one_attempt() -> Retrying:
+        """instructor validates one completion per call; the re-asks are ``_ask``'s."""
+        return Retrying(stop=stop_after_attempt(1), retry=retry_if_exception_type(REASK_ERRORS))
 
     # -- running tasks ------------------------------------------------------------------------
     def cache_key(self, task: Task) -> str:
@@ -233,60 +255,81 @@ class LlmBackend:
         else:
             self.cache.set(self.cache_key(task), raw)
 
-    def _request(self, task: Task, index: QuoteIndex) -> dict[str, Any]:
-        return dict(model=self.settings.llm_model, messages=task.messages(templated=True),
-                    response_model=task.model, context={"index": index, "report": task.text},
-                    strict=False, temperature=0, max_tokens=self.settings.llm_max_tokens)
-
-    def run(self, task: Task, index: QuoteIndex) -> Outcome:
-        """Answer one task (from the cache when possible); never raises for endpoint problems."""
+    def run(self, task: Task, index: QuoteIndex, deadline: float | None = None) -> Outcome:
+        """Answer one task (from the cache when possible) by ``deadline`` (a ``time.monotonic()``
+        time); never raises for endpoint problems. Thread-safe: a document's tasks run at once."""
         if (hit := self._cached(task, index)) is not None:
             return hit
         meter = Meter()
-        token = _meter.set(meter)
+        tokens = _meter.set(meter), _deadline.set(deadline)
         try:
-            answer = self.client.create(
-                max_retries=self._reask_retrying(Retrying), **self._request(task, index))
-            outcome = Outcome(answer=answer)
-        except LLM_ERRORS as exc:  # the endpoint or the model failed; our own bugs propagate
-            outcome = self._failure(task, exc)
+            outcome = self._ask(task, index)
         finally:
-            _meter.reset(token)
+            _meter.reset(tokens[0])
+            _deadline.reset(tokens[1])
         return self._finish(task, outcome, meter)
 
-    async def arun(self, task: Task, index: QuoteIndex) -> Outcome:
-        """``run`` with the async client (for ``LlmReader.acomplete``)."""
-        if (hit := self._cached(task, index)) is not None:
-            return hit
-        meter = Meter()
-        token = _meter.set(meter)
-        try:
-            answer = await self._async_client().create(
-                max_retries=self._reask_retrying(AsyncRetrying), **self._request(task, index))
-            outcome = Outcome(answer=answer)
-        except LLM_ERRORS as exc:
-            outcome = self._failure(task, exc)
-        finally:
-            _meter.reset(token)
-        return self._finish(task, outcome, meter)
+    def _ask(self, task: Task, index: QuoteIndex) -> Outcome:
+        """The task's messages, then up to ``settings.max_retries`` re-asks, each the task's
+        messages plus one listing the problems of the last answer. Stops early when a re-ask
+        would repeat one already sent (the model would answer it the same way) or the deadline
+        passed. A malformed completion (no choices, no tool call) is retried once as sent."""
+        reasks: list[str] = []  # the problem lists already sent
+        malformed_retries = 1
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                answer = self.client.create(max_retries=self._one_attempt(),
+                                            **self._request(task, index, reasks[-1] if reasks else None))
+                return Outcome(answer=answer, attempts=attempts)
+            except InstructorRetryException as exc:
+                last = parse_last(task, exc.last_completion)
+                violations = reasons(exc.args[0] if exc.args else exc)
+            except MALFORMED as exc:
+                if malformed_retries and not _expired():
+                    malformed_retries -= 1
+                    continue
+                return self._failure(exc)
+            except ENDPOINT_ERRORS as exc:
+                return self._failure(exc)
+            reask = reask_text(violations)
+            if attempts > self.settings.max_retries or reask in reasks or _expired():
+                return Outcome(answer=last, violations=violations, attempts=attempts)
+            reasks.append(reask)
+
+    def _request(self, task: Task, index: QuoteIndex, reask: str | None) -> dict[str, Any]:
+        messages = task.messages(templated=True)
+        context = {"index": index, "report": task.text}
+        if reask is not None:  # a template placeholder too: the problems quote the report
+            messages.append({"role": "user", "content": "{{ reask }}"})
+            context["reask"] = reask
+        return dict(model=self.settings.llm_model, messages=messages, response_model=task.model,
+                    context=context, strict=False, temperature=0, max_tokens=self.settings.llm_max_tokens)
 
     def _finish(self, task: Task, outcome: Outcome, meter: Meter) -> Outcome:
         outcome.meter = meter
         self._store(task, outcome)  # endpoint failures (no answer) are not stored: they may pass
         return outcome
 
-    def _failure(self, task: Task, exc: Exception) -> Outcome:
-        if isinstance(exc, InstructorRetryException):
-            cause = exc.args[0] if exc.args else exc
-            return Outcome(answer=parse_last(task, exc.last_completion), violations=reasons(cause),
-                           attempts=exc.n_attempts)
+    def _failure(self, exc: Exception) -> Outcome:
         err = self.describe_error(exc)
-        log.warning("LLM task %s failed: %s", task.kind, err)
+        log.warning("LLM task failed: %s", err)
         return Outcome(error=err)
 
     def describe_error(self, exc: Exception) -> str:
         """A message that says what went wrong with the endpoint and what to do."""
         where = self.settings.llm_base_url or "the OpenAI API"
+        if isinstance(exc, DeadlinePassed) or (isinstance(exc, openai.APITimeoutError) and _expired()):
+            return (f"LLM endpoint {where} did not finish this document within NIANBAO_LLM_DOC_TIMEOUT "
+                    f"({self.settings.llm_doc_timeout:g}s); the fields it was asked for are left open — "
+                    "raise the setting or check the server")
+        if isinstance(exc, IncompleteOutputException):
+            return (f"LLM endpoint {where} cut its answer at max_tokens ({self.settings.llm_max_tokens}); "
+                    "raise NIANBAO_LLM_MAX_TOKENS")
+        if isinstance(exc, MALFORMED):
+            return (f"LLM endpoint {where} sent a malformed completion twice ({type(exc).__name__}: "
+                    f"{str(exc)[:200]}); if the model does not call the tool, try NIANBAO_LLM_MODE=json")
         if isinstance(exc, openai.APITimeoutError):
             return (f"LLM endpoint {where} timed out after {self.attempts} attempts "
                     f"({self.settings.llm_timeout:g}s each); raise NIANBAO_LLM_TIMEOUT or check the server")
@@ -300,6 +343,23 @@ class LlmBackend:
             tried = f" after {self.attempts} attempts" if is_transient(exc) else ""
             return f"LLM endpoint {where} answered HTTP {exc.status_code}{tried}: {body}"
         return f"LLM call failed ({type(exc).__name__}: {exc})"
+
+
+def _expired() -> bool:
+    left = time_left()
+    return left is not None and left <= 0
+
+
+REASK_LIMIT = 2000  # characters of problems one re-ask lists
+
+
+def reask_text(violations: list[str]) -> str:
+    """The re-ask: what was wrong with the last answer (only the violated cells and equations)."""
+    listed = "\n".join(f"- {v}" for v in dict.fromkeys(violations))
+    if len(listed) > REASK_LIMIT:
+        listed = listed[:REASK_LIMIT] + "\n- …"
+    return ("上一次回答未通过核对，问题如下：\n" + listed +
+            "\n请重新回答整个任务：改正这些问题，其余字段照原文填写；报告中无法确定的值填 null。")
 
 
 def reasons(exc: BaseException) -> list[str]:
