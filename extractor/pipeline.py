@@ -11,7 +11,7 @@ from pathlib import Path
 
 from extractor.errors import InputDocumentError
 from extractor.settings import Settings
-from schemas import Document, Record, Source
+from schemas import Check, Document, Record, Source
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ def extract_document(doc: Document, settings: Settings, llm=None) -> Record:
             reason += "; reading it: " + "; ".join(doc.warnings)
         return record.model_copy(update={"status": "failed", "error": reason})
     checks = list(record.checks) + check_record(record, doc.text)
+    checks += [Check(rule="ingest.text_lost", severity="error", message=m) for m in doc.lost]
     # the LLM step marks a record failed when it was the only reader and its endpoint failed
     status = "failed" if record.status == "failed" else status_for(checks)
     return record.model_copy(update={"checks": checks, "status": status})

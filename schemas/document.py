@@ -19,3 +19,6 @@ class Document(BaseModel):
     size: int = 0
     pages: int | None = None
     warnings: list[str] = Field(default_factory=list)
+    # source text ingest could not read (a PDF's characters this machine has no glyphs for): the
+    # record may lack values the document states, so each one is an ``ingest.text_lost`` check
+    lost: list[str] = Field(default_factory=list)

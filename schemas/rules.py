@@ -66,6 +66,10 @@ RULES: tuple[Rule, ...] = (
     Rule("reader.incomplete", "pipeline", "error",
          "a table the template has was not found, or some of its cells were not read",
          "fill the listed cells from the source (the record is not complete until they are)"),
+    Rule("ingest.text_lost", "pipeline", "error",
+         "some of the source's text could not be read (a PDF font this machine has no glyphs "
+         "for), so values the document states may be missing or misread",
+         "install the fonts the message names and extract again, or check the values by hand"),
     Rule("reader.no_title", "reader", "warning",
          "the document has no title line naming the report, so agency/year are uncertain",
          "check agency and year against the source"),

@@ -22,6 +22,7 @@ from evals.render import (
     render_report,
     synthetic_record,
 )
+from extractor.ingest.pdf_pdfium import reads_unembedded_cjk
 from extractor.pipeline import extract_file
 from extractor.settings import Settings
 from schemas.record import get_path
@@ -185,6 +186,13 @@ def test_layout_roundtrip(tmp_path, name, layout, variants, seed):
     got = extract_file(path, Settings()).model_dump()
 
     where = f"{path.name}:"
+    if path.suffix == ".pdf" and not reads_unembedded_cjk():
+        # the renderer's STSong-Light is not embedded: without a Chinese system font PDFium drops
+        # lone characters, and the record must say so rather than pass as ok
+        lost = [c for c in got["checks"] if c["rule"] == "ingest.text_lost"]
+        if lost:
+            assert got["status"] == "needs_review"
+            pytest.skip("no Chinese system font (apt install fonts-wqy-microhei): " + lost[0]["message"])
     problems = table_mismatches(expected, got, where)
     for key in ("template", "year", "agency"):
         if got.get(key) != expected[key]:

@@ -131,3 +131,52 @@ def test_concurrent_threads_read_the_same_text():
     for t in threads:
         t.join()
     assert results == [expected] * 20
+
+
+# A lone character of a font the PDF does not embed is drawn (and read) by PDFium only when a
+# system font has its glyph; U+E000 (private use) is in none, so it stands for a CJK character
+# on a machine without Chinese fonts.
+def lone_glyph_report() -> bytes:
+    pdf, buffer = canvas()
+    pdf.drawString(72, 760, "二、主动公开政府信息情况")
+    pdf.drawString(72, 740, "\ue000")
+    pdf.drawString(72, 720, " ")  # a lone space: an empty box too, but Helvetica is always drawn
+    pdf.setFont("Helvetica", 12)
+    pdf.drawString(72, 700, " ")
+    pdf.save()
+    return buffer.getvalue()
+
+
+def test_a_text_object_pdfium_drops_for_want_of_glyphs_is_counted():
+    from extractor.ingest.pdf_pdfium import PDFIUM_LOCK, open_document, read_page
+
+    with PDFIUM_LOCK:
+        doc = open_document(lone_glyph_report())
+        content = read_page(doc, 0)
+        doc.close()
+    assert "".join(c.text for c in content.chars).startswith("二、主动公开")
+    # the private-use character and the CJK font's lone space (PDFium cannot tell them apart);
+    # not the Helvetica space
+    assert content.lost_text == ["STSong-Light", "STSong-Light"]
+
+
+def test_lost_text_is_a_review_check_on_a_machine_without_chinese_fonts(tmp_path, monkeypatch):
+    import extractor.ingest.pdf as pdf_module
+    from extractor.pipeline import run
+    from extractor.settings import Settings
+
+    path = tmp_path / "lone.pdf"
+    path.write_bytes(lone_glyph_report())
+    assert ingest_pdf(path.read_bytes(), "lone.pdf").lost == [] or not pdf_module.reads_unembedded_cjk()
+    monkeypatch.setattr(pdf_module, "reads_unembedded_cjk", lambda: False)  # no Chinese font here
+    [lost] = ingest_pdf(path.read_bytes(), "lone.pdf").lost
+    assert "2 text pieces on pages [1]" in lost and "STSong-Light" in lost and "apt install" in lost
+    record = run(path, Settings(llm="off")).record
+    checks = [c for c in record.checks if c.rule == "ingest.text_lost"]
+    assert len(checks) == 1 and checks[0].severity == "error" and checks[0].message == lost
+
+
+def test_the_font_probe_answers_for_this_machine():
+    from extractor.ingest.pdf_pdfium import reads_unembedded_cjk
+
+    assert reads_unembedded_cjk() in (True, False)  # it opens and reads its own probe PDF

@@ -39,11 +39,11 @@ def ingest_bytes(data: bytes, path: Path, settings: Settings) -> Document:
     _check_size(path, len(data), settings)
     fmt = sniff_format(path, data[:4096])
     content = _read_format(fmt, data, str(path), settings)
-    for warning in content.warnings:
+    for warning in (*content.warnings, *content.lost):
         log.warning("%s: %s", path, warning)
     return Document(path=str(path), sha256=hashlib.sha256(data).hexdigest(), format=fmt,
                     text=content.text, size=len(data), pages=content.pages,
-                    warnings=content.warnings)
+                    warnings=content.warnings, lost=content.lost)
 
 
 def _read_checked(path: Path, settings: Settings) -> bytes:

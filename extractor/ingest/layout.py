@@ -41,6 +41,7 @@ class Ingested:
     text: str
     pages: int | None = None
     warnings: list[str] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)  # source text it could not read (see Document)
 
 
 def is_cjk(char: str) -> bool:

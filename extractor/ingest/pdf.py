@@ -16,12 +16,13 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from extractor.errors import InputDocumentError
 from extractor.ingest.pdf_grid import find_tables, merge_edges, shape_edges, table_text, text_lines
 from extractor.ingest.pdf_pdfium import (
-    PDFIUM_LOCK, UNMAPPED, Char, PageContent, PasswordProtected, Shape, open_document, read_page)
+    PDFIUM_LOCK, UNMAPPED, Char, PageContent, PasswordProtected, Shape, open_document, read_page,
+    reads_unembedded_cjk)
 from extractor.ingest.pdf_columns import Word, grid_rows, header_aligned_row, table_runs
 from extractor.ingest.layout import (
     CJK_CHARS, Ingested, TextBuilder, clean_cell, is_cjk, join_wrapped)
@@ -65,6 +66,7 @@ class _Page:
     unmapped: int  # glyphs without a Unicode mapping (read as U+FFFD)
     images: int
     tables_skipped: bool = False
+    lost_text: list[str] = field(default_factory=list)  # fonts of text objects PDFium dropped
 
 
 def ingest_pdf(data: bytes, name: str) -> Ingested:
@@ -78,7 +80,8 @@ def ingest_pdf(data: bytes, name: str) -> Ingested:
             doc.close()
     warnings = _check_text_layer(pages, name)
     blocks = [block for page in pages for block in _align_text_tables(_drop_page_numbers(page.blocks))]
-    return Ingested(text=_render(_reflow(blocks)), pages=len(pages), warnings=warnings)
+    return Ingested(text=_render(_reflow(blocks)), pages=len(pages), warnings=warnings,
+                    lost=_lost_text(pages))
 
 
 def _check_text_layer(pages: list[_Page], name: str) -> list[str]:
@@ -105,6 +108,19 @@ def _check_text_layer(pages: list[_Page], name: str) -> list[str]:
     if unmapped:
         warnings.append(f"{unmapped} characters have no Unicode mapping and read as {UNMAPPED}")
     return warnings
+
+
+def _lost_text(pages: list[_Page]) -> list[str]:
+    """What PDFium could not read: lone characters of fonts the PDF does not embed, on a machine
+    with no CJK system font to draw them (``pdf_pdfium._lost_text``)."""
+    on = [number for number, page in enumerate(pages, start=1) if page.lost_text]
+    if not on or reads_unembedded_cjk():
+        return []
+    fonts = sorted({font for page in pages for font in page.lost_text})
+    count = sum(len(page.lost_text) for page in pages)
+    return [f"{count} text pieces on pages {on} may not have been read: they use fonts the PDF does "
+            f"not embed ({', '.join(fonts)}) and this machine has no Chinese font to draw them; "
+            "install one (e.g. `apt install fonts-noto-cjk` or `fonts-wqy-microhei`) and extract again"]
 
 
 def _is_scan(page: _Page) -> bool:
@@ -149,7 +165,7 @@ def _read_page(doc, index: int, name: str) -> _Page:
     blocks.extend(_text_lines(outside, content.width))
     unmapped = sum(1 for char in content.chars if char.unmapped)
     return _Page(sorted(blocks, key=lambda b: b.top), len(content.chars), unmapped,
-                 content.images, crowded)
+                 content.images, crowded, content.lost_text)
 
 
 def _char_box(char: Char) -> tuple[float, float, float, float]:

@@ -12,6 +12,7 @@ time per process). Parallel extraction is by process, where each process has its
 from __future__ import annotations
 
 import ctypes
+import functools
 import threading
 from dataclasses import dataclass, field
 
@@ -42,6 +43,8 @@ _GET_OBJECT, _GET_FONT, _GET_DESCENT, _GET_WIDTH = _int_handles()
 PDFIUM_LOCK = threading.RLock()  # PDFium keeps global state: one caller at a time
 UNMAPPED = "\ufffd"  # the text of a glyph whose font has no Unicode mapping for it
 MAX_FORM_DEPTH = 8  # nested form XObjects followed this deep for path objects
+# the standard Latin fonts, which PDFium always has glyphs for (its own built-in fonts)
+LATIN_FONTS = ("Helvetica", "Times", "Courier", "Symbol", "ZapfDingbats", "Arial")
 
 
 @dataclass(slots=True)
@@ -91,6 +94,9 @@ class PageContent:
     chars: list[Char] = field(default_factory=list)
     shapes: list[Shape] = field(default_factory=list)
     images: int = 0
+    # the base font name of each text object in a non-embedded font that PDFium's text layer
+    # dropped (see ``_lost_text``)
+    lost_text: list[str] = field(default_factory=list)
 
 
 class PasswordProtected(Exception):
@@ -117,18 +123,24 @@ def read_page(doc: pdfium.PdfDocument, index: int, max_shapes: int | None = None
         x0, y0, x1, y1 = page.get_mediabox()
         flip = y0 + y1  # top = flip - y: measured down from the MediaBox top
         content = PageContent(width=x1 - x0, height=y1 - y0)
-        _walk_objects(page.raw, content, flip, max_shapes)
+        texts: dict[int, object] = {}
+        _walk_objects(page.raw, content, flip, max_shapes, texts)
         textpage = page.get_textpage()
         try:
-            content.chars = _chars(textpage.raw, flip)
+            seen: set[int] = set()
+            content.chars = _chars(textpage.raw, flip, seen)
         finally:
             textpage.close()
+        content.lost_text = _lost_text(obj for handle, obj in texts.items() if handle not in seen)
     finally:
         page.close()
     return content
 
 
-def _walk_objects(raw_page, content: PageContent, flip: float, limit: int | None) -> None:
+def _walk_objects(raw_page, content: PageContent, flip: float, limit: int | None,
+                  texts: dict) -> None:
+    """Shapes and the image count into ``content``; every text object into ``texts`` (by its
+    handle as an int, as ``_chars`` sees it)."""
     stack = [(raw.FPDFPage_CountObjects(raw_page), lambda i: raw.FPDFPage_GetObject(raw_page, i),
               None, 0)]
     while stack:
@@ -139,6 +151,8 @@ def _walk_objects(raw_page, content: PageContent, flip: float, limit: int | None
             if kind == raw.FPDF_PAGEOBJ_PATH:
                 if limit is None or len(content.shapes) <= limit:
                     content.shapes.extend(_shapes(obj, matrix, flip))
+            elif kind == raw.FPDF_PAGEOBJ_TEXT:
+                texts[ctypes.cast(obj, ctypes.c_void_p).value] = obj
             elif kind == raw.FPDF_PAGEOBJ_IMAGE:
                 content.images += 1
             elif kind == raw.FPDF_PAGEOBJ_FORM and depth < MAX_FORM_DEPTH:
@@ -218,7 +232,8 @@ def _classify(ops, stroke: bool, fill: bool) -> Shape | None:
     return Shape("curve", pts, stroke, fill)
 
 
-def _chars(textpage, flip: float) -> list[Char]:
+def _chars(textpage, flip: float, seen: set[int]) -> list[Char]:
+    """The text layer's characters; the handle of every text object they come from into ``seen``."""
     chars: list[Char] = []
     rect = raw.FS_RECTF()
     ox, oy = ctypes.c_double(), ctypes.c_double()
@@ -259,7 +274,70 @@ def _chars(textpage, flip: float) -> list[Char]:
             x1 = x0 + size  # (its top can sit ~0.14 em lower than pdfminer put it)
         bottom = flip - (oy.value + font_descent * scale_y)
         chars.append(Char(text, x0, x1, bottom - size, bottom, size, True, unmapped))
+    seen.update(objects)
     return chars
+
+
+_BOUNDS = tuple(ctypes.c_float() for _ in range(4))
+_NAME = ctypes.create_string_buffer(256)
+
+
+def _lost_text(objects) -> list[str]:
+    """The base font name of each of ``objects`` (text objects no character of the text layer
+    came from) that PDFium may have dropped for want of glyphs: it skips a text object whose box
+    is empty, and a lone character in a font the PDF does not embed has an empty box when no
+    system font has its glyph (a CJK character in SimSun/STSong on a machine without CJK fonts).
+    A lone space has an empty box too; PDFium does not tell the two apart, so the caller only
+    warns when this machine cannot read such characters (``reads_unembedded_cjk``)."""
+    lost = []
+    for obj in objects:
+        left, bottom, right, top = _BOUNDS
+        if raw.FPDFPageObj_GetBounds(obj, *map(ctypes.byref, _BOUNDS)) and \
+                (right.value - left.value > 0.01 or top.value - bottom.value > 0.01):
+            continue  # its box is not empty: not what PDFium drops
+        font = raw.FPDFTextObj_GetFont(obj)
+        if not font or raw.FPDFFont_GetIsEmbedded(font) == 1:
+            continue  # an embedded font has its glyphs: an empty box is a space
+        size = raw.FPDFFont_GetBaseFontName(font, _NAME, len(_NAME))
+        name = _NAME.value.decode("latin-1", "replace") if size else "?"
+        if not name.startswith(LATIN_FONTS):  # PDFium has built-in glyphs for these
+            lost.append(name)
+    return lost
+
+
+# One character (规) in STSong-Light, not embedded, encoded UniGB-UCS2-H: PDFium reads it only
+# when a system font has CJK glyphs. (No xref: PDFium rebuilds it.)
+_CJK_PROBE = b"""%PDF-1.4
+1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj
+2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj
+3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 100 100]/Resources<</Font<</F1 5 0 R>>>>/Contents 4 0 R>> endobj
+4 0 obj <</Length 34>> stream
+BT /F1 12 Tf 10 10 Td <89C4> Tj ET
+endstream endobj
+5 0 obj <</Type/Font/Subtype/Type0/BaseFont/STSong-Light/Encoding/UniGB-UCS2-H/DescendantFonts[6 0 R]>> endobj
+6 0 obj <</Type/Font/Subtype/CIDFontType0/BaseFont/STSong-Light/CIDSystemInfo<</Registry(Adobe)/Ordering(GB1)/Supplement 2>>/FontDescriptor 7 0 R/DW 1000>> endobj
+7 0 obj <</Type/FontDescriptor/FontName/STSong-Light/Flags 6/FontBBox[0 -200 1000 900]/ItalicAngle 0/Ascent 880/Descent -120/CapHeight 880/StemV 93>> endobj
+trailer <</Root 1 0 R>>
+%%EOF
+"""
+
+
+@functools.cache
+def reads_unembedded_cjk() -> bool:
+    """Whether PDFium here reads a lone character of a Chinese font a PDF does not embed (it
+    needs a CJK system font, e.g. Debian's fonts-noto-cjk or fonts-wqy-microhei)."""
+    with PDFIUM_LOCK:
+        doc = pdfium.PdfDocument(_CJK_PROBE)
+        try:
+            page = doc[0]
+            textpage = page.get_textpage()
+            try:
+                return textpage.get_text_range() == "规"
+            finally:
+                textpage.close()
+                page.close()
+        finally:
+            doc.close()
 
 
 def _codes(textpage, count: int) -> list[int] | None:
