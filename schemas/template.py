@@ -305,6 +305,9 @@ class SummaryField(Label):
     # the words a prose clause stating the figure names: every entry must be there ("a|b": either);
     # the figure is the first one after the first entry's word (the LLM grounding binds by them)
     quote_words: tuple[str, ...] = ()
+    # words that, standing between the field's word and a figure, make the figure count something
+    # else ("人大代表建议、政协委员提案办理情况相关信息70条": 70 counts 信息, not suggestions)
+    counts_other: tuple[str, ...] = ()
 
 
 SUMMARY_FIELDS: tuple[SummaryField, ...] = (
@@ -318,8 +321,10 @@ SUMMARY_FIELDS: tuple[SummaryField, ...] = (
     SummaryField("proactive_total", "本年主动公开政府信息总数", ("主动公开",), quote_words=("主动公开|主动发布",)),
     SummaryField("fee_collected_yuan", "收取信息处理费（元）", ("信息处理费",), decimal=True,
                  quote_words=("费",)),
-    SummaryField("npc_suggestions", "办理人大代表建议（件）", ("人大代表建议",), quote_words=("人大", "建议")),
-    SummaryField("cppcc_proposals", "办理政协提案（件）", ("政协提案",), quote_words=("政协", "提案")),
+    SummaryField("npc_suggestions", "办理人大代表建议（件）", ("人大代表建议",), quote_words=("人大", "建议"),
+                 counts_other=("政协", "提案", "信息", "文件", "栏目")),
+    SummaryField("cppcc_proposals", "办理政协提案（件）", ("政协提案",), quote_words=("政协", "提案"),
+                 counts_other=("人大", "建议", "信息", "文件", "栏目")),
 )
 # summary field → the table cells it restates (only the fields the tables decide)
 SUMMARY_CELLS: dict[str, tuple[str, ...]] = {f.key: f.cells for f in SUMMARY_FIELDS if f.cells}

@@ -11,7 +11,7 @@ import pytest
 from extractor.read.llm import LlmReader
 from extractor.read.llm_quotes import QuoteIndex, ground
 from extractor.read.llm_sections import split_sections
-from extractor.read.llm_tasks import load_prompt
+from extractor.read.llm_tasks import load_prompt, table_model
 from extractor.settings import Settings
 from schemas import Document, Record, Source
 from schemas.legacy import LegacyIndicator
@@ -419,8 +419,6 @@ def test_cli_extract_with_llm_endpoint_from_environment(tmp_path):
 def test_table_row_quote_grounds_in_a_one_cell_per_line_layout():
     from pydantic import ValidationError
 
-    from extractor.read.llm_tasks import table_model
-
     text = (Path(__file__).resolve().parents[1] / "samples" / "000_b3cbf005723c64d9.txt").read_text(encoding="utf-8")
     index = QuoteIndex(text)
     row = {"row": "granted", "natural_person": 2, "commercial": 0, "research": 0, "nonprofit": 0,
@@ -687,6 +685,10 @@ def _summary(fields: dict):
     ("共收到区十八届人大五次会议1项建议。", "npc_suggestions", 1, True),
     ("历年累计主动公开政府信息2027条。", "proactive_total", 2027, False),
     ("2022年共发布信息2479条。", "proactive_total", 2479, False),            # names no 主动公开
+    # the figure counts another thing named between the field's words and it
+    ("公开人大代表建议、政协委员提案办理情况相关信息70条。", "npc_suggestions", 70, False),
+    ("公开人大代表建议、政协委员提案办理情况相关信息70条。", "cppcc_proposals", 70, False),
+    ("办理人大代表建议和政协提案共15件。", "npc_suggestions", 15, False),
 ])
 def test_prose_figures_bind_to_the_field_in_one_clause(sentence, field, value, ok):
     text = f"前言\n{sentence}\n"
@@ -761,7 +763,7 @@ def test_an_unknown_report_asks_for_its_template_and_every_table(tmp_path):
     assert out.summary.review_total == 2  # derived from the table the LLM read
 
 
-def test_the_llm_fills_the_sheet_values_the_reader_left_null_without_overriding_prose(tmp_path):
+def test_the_llm_fills_no_sheet_value_the_digits_do_not_decide_and_overrides_no_prose(tmp_path):
     text = ("2017年政府信息公开工作年度报告\n某某厅\n2017年度，主动公开政府信息733条。\n"
             "七、附表指标名称单位2017年度历年累计主动公开文件数条6262027受理政府信息公开申请总数条1423\n")
     doc = make_doc(text)
@@ -775,8 +777,8 @@ def test_the_llm_fills_the_sheet_values_the_reader_left_null_without_overriding_
     with FakeLlm() as llm:
         llm.route("LegacyAnswer", Answer(answer))
         out = fast_reader(settings_for(llm, tmp_path, llm="always")).complete(doc, record)
-    assert [i.value for i in out.legacy_indicators] == [626, 14]
-    assert out.evidence["legacy_indicators.0.value"].text == "626"  # the year's column of the run
+    # 6262027 is 626|2027, 62|62027 or 6|262027 (year <= cumulative): the digits do not decide
+    assert [i.value for i in out.legacy_indicators] == [None, 14]
     assert out.summary.proactive_total == 733  # the prose figure stays; the sheet is no disagreement
     assert not [c for c in out.checks if c.rule == "llm.disagreement"]
 
@@ -820,3 +822,12 @@ def test_an_answer_that_kept_violating_is_cached_too(tmp_path):
     assert {c.rule for c in second.checks} == {c.rule for c in first.checks}
     assert second.status == first.status == "needs_review"
     assert second.extracted_by.llm_calls == 0 and second.extracted_by.cache_hits == 1
+
+
+def test_a_decimal_cell_is_not_read_as_run_together_digits():
+    text = "二、主动公开政府信息情况\n\t本年收费金额（单位：万元）\n\t行政事业性收费\n\t24.1982\n"
+    model = table_model("proactive")
+    for value, ok in ((24.1982, True), (241982, False), (24, False)):
+        answer = model.model_validate({"rows": [{"row": "fees", "value": value, "quote": "行政事业性收费\n\t24.1982"}]})
+        [g] = answer.grounded(QuoteIndex(text))
+        assert (g.problem is None) == ok, (value, g.problem)

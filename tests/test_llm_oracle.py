@@ -26,8 +26,13 @@ BLOCKED = {
     *(("r25-003-run-together", f"proactive.normative_documents.{c}") for c in ("issued", "repealed", "in_force")),
 }
 # clean reports that go to review with a perfect model: the refused answer above is an
-# llm.grounding error (the value is not used; a person confirms the gold's reading)
-REVIEWED = {"pub-pt-gwh-2022", "r25-003-run-together"}
+# llm.grounding error (the value is not used; a person confirms the gold's reading). In auto the
+# summary task is sent only the clauses naming 主动公开/主动发布, so gwh's 发布信息 sentence is not
+# shown and not answered; always also sends the preamble (for agency and year), which holds it.
+# pub-pt-zrz-2017: its run-together sheet (主动公开文件数条6262027) splits several ways the digits
+# allow; the gold's split comes from the HTML, so the model's (right) choice is not taken
+REVIEWED = {"auto": {"r25-003-run-together", "pub-pt-zrz-2017"},
+            "always": {"pub-pt-gwh-2022", "r25-003-run-together", "pub-pt-zrz-2017"}}
 
 
 @pytest.fixture(scope="module")
@@ -59,5 +64,5 @@ def test_a_perfect_model_fills_every_field_it_can_ground(oracle, tmp_path, mode)
     assert metrics["summary.accuracy"] == pytest.approx(1 - summary_wrong / summary_fields, abs=1e-6)
     clean = {c.id for c in cases if not declared_errors(load_gold(c), c)}
     reviewed = {case for case in clean if docs[case]["status"] != "ok"}
-    assert reviewed == REVIEWED & available
+    assert reviewed == REVIEWED[mode] & available
     assert not oracle.misses or all("not found" in m or "no sentence" in m for m in oracle.misses)

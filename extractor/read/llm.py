@@ -17,6 +17,7 @@ from typing import Any
 from extractor.locate.labels import normalize_label
 from extractor.read.llm_client import LlmBackend, Outcome
 from extractor.read.llm_quotes import QuoteIndex
+from extractor.read.llm_sections import Section, split_sections
 from extractor.read.llm_tasks import (
     META_FIELDS,
     PROSE_FIELDS,
@@ -26,9 +27,11 @@ from extractor.read.llm_tasks import (
     Task,
     legacy_summary,
     legacy_tasks,
+    stated_fields,
     summary_tasks,
     table_tasks,
 )
+from extractor.read.reader.legacy import prose_conflicts
 from extractor.settings import Settings
 from schemas import Check, Document, Record, Span, Summary, get_path, set_path
 from schemas.legacy import LegacyIndicator
@@ -183,8 +186,10 @@ def merge(record: Record, tasks: list[Task], outcomes: list[Outcome], index: Quo
         m.data["status"] = "needs_review"
     m.data.update(update)
     asked = [t for t, o in zip(tasks, outcomes) if o.answer is not None and not o.error]
+    sections = split_sections(index.text)
     m.data["needs_llm"] = [p for p in record.needs_llm
-                           if get_path(m.data, p) is None and not any(covers(t, p) for t in asked)]
+                           if get_path(m.data, p) is None and not any(covers(t, p) for t in asked)
+                           and not unstated(sections, p)]
     m.data["evidence"] = {k: v.model_dump() for k, v in m.evidence.items()}
     m.data["checks"] = [c.model_dump() for c in m.checks]
     return Record.model_validate(m.data)
@@ -213,6 +218,12 @@ def derive_summary(m: Merge) -> None:
         set_path(m.data, f"summary.{name}", sum(values))
         if len(cells) == 1 and cells[0] in m.evidence:
             m.evidence[f"summary.{name}"] = m.evidence[cells[0]]
+
+
+def unstated(sections: list[Section], path: str) -> bool:
+    """True for a summary figure no prose of the report names (so no LLM was asked for it)."""
+    name = path.removeprefix("summary.")
+    return path.startswith("summary.") and name in Summary.model_fields and not stated_fields(sections, (name,))
 
 
 def covers(task: Task, path: str) -> bool:
@@ -267,7 +278,8 @@ def merge_legacy_summary(m: Merge) -> None:
     """The sheet's indicators: the LLM's list when the reader read none; else the reader's, with
     the values it left null filled by the LLM's indicator of the same name (a differing value is
     a disagreement, reported on the summary field it maps to). Summary fields still null then
-    take the sheet's figures (as the reader does: prose stated first, the sheet as a fallback)."""
+    take the sheet's figures (as the reader does: prose stated first, the sheet as a fallback;
+    not for a figure the prose states two ways)."""
     mine = m.data.get("legacy_indicators") or []
     if not mine:
         m.data["legacy_indicators"] = list(m.indicators)
@@ -276,9 +288,11 @@ def merge_legacy_summary(m: Merge) -> None:
     else:
         _fill_indicators(m, mine)
     indicators = [LegacyIndicator(**d) for d in m.data["legacy_indicators"]]
+    conflicted = prose_conflicts(m.checks)
     for name, i in legacy_summary(indicators).items():
         span = m.evidence.get(f"legacy_indicators.{i}.value")
-        if get_path(m.data, f"summary.{name}") is None and span is not None:
+        if get_path(m.data, f"summary.{name}") is None and span is not None and \
+                f"summary.{name}" not in conflicted:
             value = indicators[i].value
             m.put(f"summary.{name}", int(value) if float(value).is_integer() else value, span)
 

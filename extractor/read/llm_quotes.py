@@ -155,10 +155,18 @@ class QuoteIndex:
 _CLAUSE_END = frozenset("，,。；;！!？?\n")
 
 
+# The longest quote looked up (characters). A row, a clause or a sheet line is far shorter; a
+# longer "quote" names no place, and normalising a megabyte a hostile model sends costs seconds.
+MAX_QUOTE = 2000
+
+
 def locate(index: QuoteIndex, quote: str | None, value: object, path: str) -> tuple[QuoteSpan | None, str | None]:
     """The quote's span in the document, or why it cannot be evidence."""
     if not quote or not quote.strip():
         return None, f"{path} = {value!r}: no quote given; copy the sentence or table row it is read from"
+    if len(quote) > MAX_QUOTE:
+        return None, (f"{path} = {value!r}: the quote is {len(quote)} characters long; quote only the "
+                      "sentence or table row the value is read from")
     span = index.find(quote)
     if span is None:
         return None, (f"{path} = {value!r}: the quote {quote[:80]!r} is not in the document; copy it "
@@ -229,6 +237,9 @@ class RowQuote:
             start, end = offsets[pos], offsets[pos + len(piece) - 1] + 1
             spans.append(QuoteSpan(start, end, self.span.text[start - self.span.start:end - self.span.start]))
             pos += len(piece)
+        between = self.span.text[offsets[0] - self.span.start:offsets[-1] + 1 - self.span.start]
+        if any(p in between for p in ".．"):  # 24.1982 is one decimal cell, not 241982 run together
+            return None
         return tuple(spans)
 
 
@@ -344,6 +355,7 @@ class ProseField:
 
     words: tuple[tuple[str, ...], ...]
     money: bool = False
+    counts_other: tuple[str, ...] = ()  # between the word and the figure: it counts something else
 
 
 def bind_prose(index: QuoteIndex, quote: str | None, value: float, path: str,
@@ -391,6 +403,8 @@ def _bound_figures(clause: str, spec: ProseField) -> list[tuple[float, str, str 
                 why = f"an approximate figure ({fig.group()})"
             elif any(w in clause[:fig.start()] for w in CUMULATIVE_WORDS):
                 why = f"a cumulative figure, not the year's ({fig.group()})"
+            elif other := next((w for w in spec.counts_other if w in clause[m.end():fig.start()]), None):
+                why = f"a figure of {other}, not of this field ({fig.group()})"
             out.append((float(fig.group(1)), fig.group(3), why))
     return out
 
@@ -431,8 +445,15 @@ def bind_indicator(index: QuoteIndex, quote: str | None, value: float, path: str
         return None, problem
     digits = digits_of(run.group(), found.start + run.start())
     cumulative = [i for i in range(n) if i != year]
-    for split in decode_row(digits, n).candidates:
-        if split.values[year] == value and all(split.values[year] <= split.values[c] for c in cumulative):
-            start, end = split.spans[year]
-            return QuoteSpan(start, end, index.text[start:end]), None
-    return None, problem
+    allowed = [split for split in decode_row(digits, n).candidates
+               if all(split.values[year] <= split.values[c] for c in cumulative)]
+    readings = {split.values[year] for split in allowed}
+    if value not in readings:
+        return None, problem
+    if len(readings) > 1:  # 1423 is 14 | 23 or 1 | 423: the digits alone do not decide
+        shown = " or ".join(f"{v:g}" for v in sorted(readings))
+        return None, (f"{path} = {value!r}: the run-together digits {run.group().strip()!r} of the "
+                      f"quote read {shown} for the year, so they do not decide it; quote a sentence "
+                      "that states the figure, or leave it null")
+    start, end = next(split for split in allowed if split.values[year] == value).spans[year]
+    return QuoteSpan(start, end, index.text[start:end]), None

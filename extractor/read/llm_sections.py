@@ -46,7 +46,7 @@ def prose_only(text: str) -> str:
 
 def sections_with(sections: list[Section], keywords: tuple[str, ...], paragraphs: bool = True) -> list[Section]:
     """Sections whose prose mentions any keyword; with ``paragraphs``, only their heading and the
-    prose lines (paragraphs) that mention one — a prose figure is stated within its sentence."""
+    prose that mentions one (``mentions``) — a prose figure is stated within its clause."""
     out = []
     for s in sections:
         body = prose_only(s.text)
@@ -54,9 +54,58 @@ def sections_with(sections: list[Section], keywords: tuple[str, ...], paragraphs
             continue
         if paragraphs:
             lines = body.splitlines(keepends=True)
-            body = lines[0] + "".join(line for line in lines[1:] if any(k in line for k in keywords))
+            body = lines[0] + "".join(m + "\n" for line in lines[1:] for m in mentions(line, keywords))
         out.append(Section(s.title, s.start, s.end, body))
     return out
+
+
+LINE_CHARS = 240  # a prose line up to this long is sent whole
+_SENTENCE = re.compile(r"[^。！？；;!?]*[。！？；;!?]?")
+BEFORE, AFTER = 60, 140  # characters kept around a keyword in a longer sentence
+
+
+def mentions(line: str, keywords: tuple[str, ...]) -> list[str]:
+    """The parts of ``line`` that mention a keyword: the line itself when short; else each
+    sentence that does, and of a sentence longer than ``LINE_CHARS`` (a report printed as one
+    line, tables run together) the stretch from ``BEFORE`` characters before a keyword to
+    ``AFTER`` after it. Grounding needs the field's word and its figure in one clause, so
+    nothing a model could ground is left out."""
+    line = line.rstrip("\n")
+    if not any(k in line for k in keywords):
+        return []
+    if len(line) <= LINE_CHARS:
+        return [line]
+    out = []
+    for found in _SENTENCE.finditer(line):
+        sentence = found.group(0)
+        if not any(k in sentence for k in keywords):
+            continue
+        if len(sentence) <= LINE_CHARS:
+            out.append(sentence.strip())
+            continue
+        spans: list[list[int]] = []
+        for k in keywords:
+            for hit in re.finditer(re.escape(k), sentence):
+                spans.append(_whole_numbers(sentence, hit.start() - BEFORE, hit.end() + AFTER))
+        spans.sort()
+        merged = [spans[0]]
+        for start, end in spans[1:]:
+            if start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        out += [sentence[a:b].strip() for a, b in merged]
+    return out
+
+
+def _whole_numbers(text: str, start: int, end: int) -> list[int]:
+    """[start, end) within ``text``, widened so that it cuts no number in two."""
+    start, end = max(start, 0), min(end, len(text))
+    while 0 < start < len(text) and (text[start].isdigit() or text[start] == ".") and text[start - 1].isdigit():
+        start -= 1
+    while end < len(text) and text[end - 1].isdigit() and (text[end].isdigit() or text[end] == "."):
+        end += 1
+    return [start, end]
 
 
 def stats_table(text: str) -> Section | None:

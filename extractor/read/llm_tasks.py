@@ -68,7 +68,8 @@ _SUMMARY_FIELD = {f.key: f for f in SUMMARY_FIELDS}
 def prose_field(name: str) -> ProseField:
     """How a clause states summary field ``name`` (its quote words, "a|b" = either)."""
     f = _SUMMARY_FIELD[name]
-    return ProseField(tuple(tuple(w.split("|")) for w in f.quote_words), money=f.decimal)
+    return ProseField(tuple(tuple(w.split("|")) for w in f.quote_words), money=f.decimal,
+                      counts_other=f.counts_other)
 
 
 def field_keywords(name: str) -> tuple[str, ...]:
@@ -379,6 +380,13 @@ def run_decides(digits: Digits, paths: list[str], values: list) -> bool:
     return only is not None and list(only.values) == [int(v) for v in values]
 
 
+# Bounds on an answer's lists: a table lists each of its rows once (twice allows a row a chunk
+# repeats); a sheet of one chunk has at most a few hundred lines. A longer list is not a reading
+# (thousands of rows from a hostile or looping model): refused whole, before any is grounded.
+MAX_ROWS = 2
+MAX_INDICATORS = 400
+
+
 @lru_cache(maxsize=None)
 def table_model(key: str) -> type[TableAnswer]:
     """The response model for one table: a list of rows, each with its cells and quote."""
@@ -396,7 +404,7 @@ def table_model(key: str) -> type[TableAnswer]:
     row_model = create_model(f"{key.title()}Row", __config__=ConfigDict(extra="ignore"), **row_fields)
     model = create_model(f"{key.title()}Table", __base__=TableAnswer,
                          __doc__=f"{spec.title}: every row you can read, blank cells as 0.",
-                         rows=(list[row_model], Field(default_factory=list)))
+                         rows=(list[row_model], Field(default_factory=list, max_length=MAX_ROWS * len(spec.rows))))
     model.table = spec
     return model
 
@@ -412,7 +420,7 @@ class IndicatorAnswer(LegacyIndicator):
 class LegacyAnswer(Answer):
     """The indicators of a statistics sheet (统计表: 统计指标 / 单位 / 统计数)."""
 
-    indicators: list[IndicatorAnswer] = Field(default_factory=list)
+    indicators: list[IndicatorAnswer] = Field(default_factory=list, max_length=MAX_INDICATORS)
 
     def grounded(self, index: QuoteIndex) -> list[Grounded]:
         out = []
@@ -481,6 +489,9 @@ class Task:
 def summary_tasks(text: str, fields: tuple[str, ...], prompts: Path | None = None) -> list[Task]:
     """Tasks for the prose fields (and agency/year): the sections that mention them."""
     sections = split_sections(text)
+    fields = stated_fields(sections, fields)
+    if not fields:
+        return []
     keywords = tuple(k for f in fields if f not in META_FIELDS for k in field_keywords(f))
     if "template" in fields:
         keywords += tuple(k for markers in TEMPLATE_MARKERS.values() for k in markers)
@@ -494,6 +505,13 @@ def summary_tasks(text: str, fields: tuple[str, ...], prompts: Path | None = Non
     model = summary_model(fields)
     return [Task("summary", prompt, model, render(c), fields=fields, parts=c)
             for c in chunk(parts, MAX_CHARS)]
+
+
+def stated_fields(sections: list[Section], fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The fields the prose may state: agency, year and template always; a figure only when some
+    prose names it (none of its words anywhere: no clause can state it, and none could ground)."""
+    return tuple(f for f in fields
+                 if f in META_FIELDS or f == "template" or sections_with(sections, field_keywords(f), paragraphs=False))
 
 
 HEAD_CHARS = 600  # of the preamble, for agency and year

@@ -36,9 +36,13 @@ def with_legacy(record: Record, rows: list[LabelledRow], text: str = "") -> Reco
     for i, (name, _, _, cell) in enumerate(read.items):
         if cell is not None:
             evidence[f"legacy_indicators.{i}.value"] = Span(start=cell.start, end=cell.end, text=cell.text)
+    conflicted = prose_conflicts(record.checks)
     for field_name, keywords in LEGACY_SUMMARY_MAP.items():
         found = legacy_match(indicators, keywords)
-        if found is not None and summary.get(field_name) is None:
+        # the sheet is the fallback for a figure the prose does not state, not a tie-breaker
+        # for one it states two ways (that is the reviewer's call)
+        if found is not None and summary.get(field_name) is None and \
+                f"summary.{field_name}" not in conflicted:
             hit = indicators[found]
             summary[field_name] = int(hit.value) if hit.value == int(hit.value) else hit.value
             cell = spans[hit.name]
@@ -48,6 +52,11 @@ def with_legacy(record: Record, rows: list[LabelledRow], text: str = "") -> Reco
     return record.model_copy(update={"legacy_indicators": indicators or None,
                                      "summary": Summary(**summary), "evidence": evidence,
                                      "needs_llm": needs, "checks": list(record.checks) + read.notes})
+
+
+def prose_conflicts(checks) -> set[str]:
+    """The summary paths the prose states in conflicting ways (``reader.prose_conflict``)."""
+    return {cell for c in checks if c.rule == "reader.prose_conflict" for cell in c.cells}
 
 
 @dataclass
